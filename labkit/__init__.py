@@ -1,0 +1,15 @@
+"""labkit: the helper package behind the Transformers Lab Kit notebooks.
+
+It does what is not the lesson (choosing a checkpoint, plotting, widgets, checks) so that the notebooks can
+teach the plain `transformers` API. Heavy libraries (torch, transformers) are imported only inside the functions
+that need them, so `import labkit` and the `labkit` command start fast and work even in a broken environment.
+"""
+__version__ = "0.1.0"
+
+from .catalogue import MODELS, MissingAssetError, UnknownRoleError, catalogue, checkpoint, model_source
+from .doctor import doctor
+from .notebook import setup
+from .paths import kit_home
+
+__all__ = ["MODELS", "MissingAssetError", "UnknownRoleError", "catalogue", "checkpoint", "doctor", "kit_home",
+           "model_source", "setup", "__version__"]

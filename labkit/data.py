@@ -1,0 +1,74 @@
+"""The course's offline data, loaded with `datasets`.
+
+- ``load_tweets()``: 3-class labelled tweets as a ``DatasetDict`` (train / validation / test). The test split is the
+  held-out set the kit's sentiment classifier is scored on and never trained on.
+- ``load_corpus()``: public-domain English text (the King James Bible), one verse per row, verse numbers stripped.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+from .catalogue import PREPARE_HINT, MissingAssetError, is_ready
+from .paths import kit_home
+
+LABELS = ("negative", "neutral", "positive")
+TEST_SIZE = 1000
+VALIDATION_SIZE = 1000
+SPLIT_SEED = 0
+VERSE_NUMBER = re.compile(r"\b\d+:\d+\s*")
+
+
+def data_file(asset: str, name: str) -> Path:
+    """A prepared data file, or a clear error that says how to prepare it."""
+    folder = kit_home() / "data" / asset
+    if not is_ready(folder):
+        raise MissingAssetError(f"the offline data {asset!r} is not prepared at {folder}: {PREPARE_HINT}")
+    return folder / name
+
+
+def _first_occurrences(texts: list[str]) -> list[int]:
+    """Indexes of non-empty texts, keeping the first of each duplicate (case and spacing ignored)."""
+    seen, keep = set(), []
+    for i, text in enumerate(texts):
+        key = " ".join((text or "").lower().split())
+        if key and key not in seen:
+            seen.add(key)
+            keep.append(i)
+    return keep
+
+
+def load_tweets(path: str | Path | None = None, seed: int = SPLIT_SEED):
+    """Tweets labelled negative / neutral / positive, split into stratified train / validation / test.
+
+    Empty and duplicate tweets are dropped first, so no text appears in two splits.
+    """
+    from datasets import ClassLabel, DatasetDict, load_dataset
+
+    path = Path(path) if path else data_file("tweets", "tweets.csv")
+    raw = load_dataset("csv", data_files=str(path), encoding="latin-1", split="train")
+    raw = raw.select(_first_occurrences(raw["text"]))
+    raw = raw.cast_column("sentiment", ClassLabel(names=list(LABELS))).rename_column("sentiment", "label")
+    raw = raw.select_columns(["text", "label", "confidence"])
+    held_out = raw.train_test_split(test_size=TEST_SIZE, stratify_by_column="label", seed=seed)
+    rest = held_out["train"].train_test_split(test_size=VALIDATION_SIZE, stratify_by_column="label", seed=seed)
+    return DatasetDict(train=rest["train"], validation=rest["test"], test=held_out["test"])
+
+
+def load_corpus(path: str | Path | None = None):
+    """The King James Bible as a ``Dataset`` with columns book, chapter, verse, text (verse numbers removed)."""
+    from datasets import Dataset
+
+    path = Path(path) if path else data_file("kjv", "Bible.db")
+    query = ("SELECT Books.ShortName, Bible.ChapterID, Bible.VerseID, Bible.Passage1, Bible.Passage2 "
+             "FROM Bible JOIN Books ON Books.TestamentID = Bible.TestamentID AND Books.BookID = Bible.BookID "
+             "ORDER BY Bible.TestamentID, Bible.BookID, Bible.ChapterID, Bible.VerseID")
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        rows = db.execute(query).fetchall()
+    columns = {"book": [], "chapter": [], "verse": [], "text": []}
+    for book, chapter, verse, first, second in rows:
+        text = VERSE_NUMBER.sub("", f"{first} {second or ''}").strip()
+        for key, value in zip(columns, (book, chapter, verse, text)):
+            columns[key].append(value)
+    return Dataset.from_dict(columns)

