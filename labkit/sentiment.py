@@ -63,7 +63,12 @@ def train_sentiment_classifier(out: Path, encoder: Path, tweets: Path, recipe: d
     from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer,
                               TrainingArguments, set_seed)
 
+    import torch
+    from transformers.utils import logging
+
     started = time.perf_counter()
+    if quiet:
+        logging.set_verbosity_error()
     set_seed(recipe["seed"])
     splits = load_tweets(tweets, seed=recipe["split_seed"])
     train = splits["train"].shuffle(seed=recipe["seed"]).select(range(recipe["train_size"]))
@@ -86,10 +91,15 @@ def train_sentiment_classifier(out: Path, encoder: Path, tweets: Path, recipe: d
         output_dir=str(out / ".trainer"), num_train_epochs=recipe["epochs"], learning_rate=recipe["learning_rate"],
         per_device_train_batch_size=recipe["batch_size"], per_device_eval_batch_size=128,
         warmup_steps=recipe["warmup"], weight_decay=recipe["weight_decay"], seed=recipe["seed"],
-        eval_strategy="no", save_strategy="no", logging_steps=0.1, report_to="none", disable_tqdm=quiet)
+        eval_strategy="no", save_strategy="no", logging_steps=0.1, report_to="none", disable_tqdm=quiet,
+        dataloader_pin_memory=torch.cuda.is_available())
     trainer = Trainer(model=model, args=args, train_dataset=train_tok, processing_class=tokenizer,
                       data_collator=DataCollatorWithPadding(tokenizer),
                       callbacks=[_progress_callback(log)] if quiet else None)
+    if quiet:  # our one-line progress replaces the raw dicts Trainer prints without tqdm
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
     trainer.train()
     predictions = trainer.predict(test_tok).predictions.argmax(-1)
     shutil.rmtree(out / ".trainer", ignore_errors=True)

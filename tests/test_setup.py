@@ -1,0 +1,50 @@
+import os
+import subprocess
+import sys
+
+from labkit.notebook import detect_platform, under_ci
+
+
+def test_platform_detection():
+    assert detect_platform({}) == "local"
+    assert detect_platform({"COLAB_RELEASE_TAG": "release-colab"}) == "Colab"
+    assert detect_platform({"KAGGLE_KERNEL_RUN_TYPE": "Interactive"}) == "Kaggle"
+    assert detect_platform({"BINDER_LAUNCH_HOST": "https://mybinder.org/"}) == "Binder"
+
+
+def test_ci_detection():
+    assert under_ci({"CI": "true"}) and under_ci({"LABKIT_QUIET": "1"})
+    assert not under_ci({}) and not under_ci({"CI": "false", "LABKIT_QUIET": "0"})
+
+
+def run_setup(code, **env):
+    full = {k: v for k, v in os.environ.items() if k not in ("CI", "LABKIT_QUIET", "LABKIT_SOURCE", "HF_HUB_OFFLINE")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**full, **env},
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_setup_seeds_quietens_and_reports():
+    out = run_setup(
+        "import os, sys, torch, labkit\n"
+        "env = labkit.setup(seed=3); a = torch.rand(3)\n"
+        "labkit.setup(seed=3, show=False); b = torch.rand(3)\n"
+        "import matplotlib\n"
+        "print('SAME', bool((a == b).all()), env.device, env.source, env.quiet, os.environ['HF_HUB_OFFLINE'],\n"
+        "      os.environ.get('TQDM_DISABLE'), matplotlib.rcParams['axes.spines.top'],\n"
+        "      os.path.dirname(sys.executable) in os.environ['PATH'].split(os.pathsep))\n",
+        CI="true")
+    first, second, last = out.splitlines()
+    assert first.startswith("labkit ") and "torch " in first and "transformers 5." in first
+    assert "device: cpu" in second or "device: cuda" in second or "device: mps" in second
+    assert "models: offline" in second
+    same, seeded, device, *rest = last.split()
+    assert (same, seeded) == ("SAME", "True") and device in ("cpu", "cuda", "mps")
+    assert rest == ["offline", "True", "1", "1", "False", "True"]  # source, quiet, hub off, no tqdm, style, PATH
+
+
+def test_setup_for_the_hub_leaves_the_hub_on_and_progress_bars_outside_ci():
+    out = run_setup("import os, labkit\nenv = labkit.setup(source='hub', show=False)\n"
+                    "print(env.source, env.quiet, os.environ.get('HF_HUB_OFFLINE'), os.environ.get('TQDM_DISABLE'))")
+    assert out.split() == ["hub", "False", "None", "None"]
