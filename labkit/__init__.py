@@ -6,10 +6,13 @@ that need them, so `import labkit` and the `labkit` command start fast and work 
 """
 __version__ = "0.1.0"
 
-from .catalogue import MODELS, MissingAssetError, UnknownRoleError, catalogue, checkpoint, model_source
+from . import plots
+from .catalogue import (MODELS, MissingAssetError, UnknownRoleError, catalogue, checkpoint, model_source,
+                        using_hub)
+from .check import check
 from .doctor import doctor
 from .notebook import setup
 from .paths import kit_home
 
-__all__ = ["MODELS", "MissingAssetError", "UnknownRoleError", "catalogue", "checkpoint", "doctor", "kit_home",
-           "model_source", "setup", "__version__"]
+__all__ = ["MODELS", "check", "MissingAssetError", "UnknownRoleError", "catalogue", "checkpoint", "doctor", "kit_home",
+           "model_source", "plots", "setup", "using_hub", "__version__"]

@@ -94,3 +94,12 @@ def catalogue(source: str | None = None) -> list[dict]:
         rows.append({"role": m.role, "what": m.what, "hub": m.hub, "offline": str(folder),
                      "ready": is_ready(folder), "uses": m.hub if chosen == "hub" else str(folder)})
     return rows
+
+
+def using_hub(what: str, source: str | None = None) -> bool:
+    """True when the Hub is the model source; offline, print a one-line skip note instead and return False."""
+    if model_source(source) == "hub":
+        return True
+    print(f"[skipped offline] {what} needs a model from the Hugging Face Hub: when online, set {SOURCE_ENV}=hub "
+          f"(or run labkit.setup(source='hub')) and run this cell again.")
+    return False

@@ -53,20 +53,20 @@ def check(name: str, answer: Any) -> bool:
     """Check one exercise; print the verdict; return True only for a correct answer."""
     ex = EXERCISES.get(name)
     if ex is None:
-        print(f"[?] no exercise called {name!r}; known: {', '.join(sorted(EXERCISES))}")
+        print(f"? no exercise called {name!r}; known: {', '.join(sorted(EXERCISES))}")
         return False
     if _not_attempted(answer):
-        print(f"[ ] {name}: not attempted yet. {ex.task}")
+        print(f"○ {name}: not attempted yet. {ex.task}")
         return False
     try:
         ex.verify(answer)
     except Wrong as hint:
-        print(f"[x] {name}: not yet. Hint: {hint}")
+        print(f"✘ {name}: not yet. Hint: {hint}")
         return False
     except Exception as err:  # the learner's code failed: report it, never raise
-        print(f"[x] {name}: your answer raised {type(err).__name__}: {err}")
+        print(f"✘ {name}: your answer raised {type(err).__name__}: {err}")
         return False
-    print(f"[v] {name}: correct!")
+    print(f"✔ {name}: correct!")
     return True
 
 

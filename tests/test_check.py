@@ -50,7 +50,7 @@ def test_accepts_the_reference_answer(name, prepared, capsys):
     if name == "03.hidden_shape":
         answer = answer()
     assert check(name, answer) is True
-    assert "correct" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith(f"✔ {name}: correct")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -58,7 +58,7 @@ def test_rejects_typical_wrong_answers_with_a_hint(name, prepared, capsys):
     for wrong in CASES[name][1]:
         assert check(name, wrong) is False, wrong
         out = capsys.readouterr().out
-        assert "[x]" in out and ("Hint:" in out or "raised" in out)
+        assert out.startswith("✘") and ("Hint:" in out or "raised" in out)
 
 
 def test_placeholders_are_not_attempted(capsys):

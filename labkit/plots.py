@@ -1,0 +1,97 @@
+"""Figures for the notebooks. Each function draws on a new figure and returns it, so tests can inspect it."""
+from __future__ import annotations
+
+from typing import Sequence
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def probability_bars(probs, labels: Sequence[str], texts: Sequence[str], title: str = "Predicted probabilities"):
+    """One row of horizontal bars per text: the probability of each label."""
+    import numpy as np
+
+    probs = np.asarray(probs, dtype=float)
+    if probs.shape != (len(texts), len(labels)):
+        raise ValueError(f"probs has shape {probs.shape}; expected (texts, labels) = ({len(texts)}, {len(labels)})")
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(texts), figsize=(3.2 * len(texts), 2.4), sharex=True, squeeze=False)
+    for ax, row, text in zip(axes[0], probs, texts):
+        ax.barh(list(labels), row, color=["#08519c" if i == row.argmax() else "#9ecae1" for i in range(len(row))])
+        ax.set_xlim(0, 1)
+        ax.set_title(text if len(text) <= 32 else text[:30] + "…", fontsize=9)
+        ax.invert_yaxis()
+    axes[0][0].set_xlabel("probability")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def similarity_heatmap(matrix, labels: Sequence[str], title: str = "Cosine similarity"):
+    """A labelled square heatmap with the value written in each cell."""
+    import numpy as np
+
+    matrix = np.asarray(matrix, dtype=float)
+    if matrix.shape != (len(labels), len(labels)):
+        raise ValueError(f"matrix has shape {matrix.shape}; expected ({len(labels)}, {len(labels)})")
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(1.2 * len(labels) + 2.5, 1.0 * len(labels) + 1.2))
+    image = ax.imshow(matrix, vmin=min(0.0, matrix.min()), vmax=1.0, cmap="viridis")
+    short = [label if len(label) <= 28 else label[:26] + "…" for label in labels]
+    ax.set_xticks(range(len(labels)), short, rotation=30, ha="right")
+    ax.set_yticks(range(len(labels)), short)
+    ax.grid(False)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center",
+                    color="black" if matrix[i, j] > 0.6 else "white", fontsize=9)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def bars(values: dict, title: str, ylabel: str, annotate: str = "{:,.0f}"):
+    """A simple labelled bar chart of {name: value}, each bar annotated with its value."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(1.6 * len(values) + 2.5, 3.2))
+    names, heights = list(values), list(values.values())
+    drawn = ax.bar(names, heights, color="#3182bd")
+    ax.bar_label(drawn, [annotate.format(v) for v in heights], padding=2)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.margins(y=0.15)
+    fig.tight_layout()
+    return fig
+
+
+class TokenView:
+    """A text with its token boundaries made visible: coloured boxes in a notebook, `tok|tok|tok` as plain text."""
+
+    COLOURS = ("#fde0dd", "#deebf7", "#e5f5e0", "#fff7bc", "#efedf5")
+
+    def __init__(self, tokenizer, text: str, add_special_tokens: bool = False):
+        encoded = tokenizer(text, add_special_tokens=add_special_tokens, return_offsets_mapping=True)
+        self.name = getattr(tokenizer, "name_or_path", type(tokenizer).__name__).rstrip("/").split("/")[-1]
+        self.ids = encoded["input_ids"]
+        self.tokens = tokenizer.convert_ids_to_tokens(self.ids)
+        # each token's piece of the original text (special tokens have an empty span: show the token itself)
+        self.pieces = [text[s:e] if e > s else tok for tok, (s, e) in zip(self.tokens, encoded["offset_mapping"])]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        return f"{self.name} ({len(self)} tokens): " + "|".join(self.tokens)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        boxes = "".join(
+            f'<span title="{escape(tok)} = id {i}" style="background:{self.COLOURS[k % len(self.COLOURS)]};'
+            f'border-radius:3px;padding:1px 2px;margin:0 1px;font-family:monospace">{escape(piece)}</span>'
+            for k, (tok, i, piece) in enumerate(zip(self.tokens, self.ids, self.pieces)))
+        return f"<div><b>{escape(self.name)}</b> · {len(self)} tokens<br>{boxes}</div>"
