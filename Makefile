@@ -7,13 +7,15 @@ BIN := $(VENV)/bin
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600
 LAB_ARGS ?=
 
-.PHONY: help install prepare lab test test-fast doctor lock clean
+.PHONY: help install prepare lab test test-fast doctor benchmark benchmark-notebooks lock clean
 
 help:
 	@echo "make lab      install, prepare offline models, open JupyterLab on notebooks/"
 	@echo "make test     install, prepare, run all tests and every notebook under nbval"
 	@echo "make doctor   check the environment"
 	@echo "make prepare  (re)build the offline models and data in the kit home"
+	@echo "make benchmark          generation speed (ours vs model.generate, KV cache, widget redraw)"
+	@echo "make benchmark-notebooks  time and peak memory of every notebook"
 
 # The virtual environment, rebuilt when the lock or the package metadata change.
 $(BIN)/.installed: requirements.lock pyproject.toml
@@ -39,6 +41,14 @@ test: prepare
 # Library tests only, no notebooks.
 test-fast: prepare
 	LABKIT_QUIET=1 $(BIN)/python -m pytest tests
+
+# Generation speed: our loop vs model.generate, the KV cache, the explorer's redraw time.
+benchmark: prepare
+	$(BIN)/python benchmarks/generation.py
+
+# Time and peak memory of every notebook (targets: <= 90 s each on 2 cores, < 1.5 GB).
+benchmark-notebooks: prepare
+	$(BIN)/python benchmarks/notebooks.py
 
 # Re-pin requirements.lock from the current environment (after changing versions on purpose).
 lock: install

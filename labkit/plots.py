@@ -95,3 +95,77 @@ class TokenView:
             f'border-radius:3px;padding:1px 2px;margin:0 1px;font-family:monospace">{escape(piece)}</span>'
             for k, (tok, i, piece) in enumerate(zip(self.tokens, self.ids, self.pieces)))
         return f"<div><b>{escape(self.name)}</b> · {len(self)} tokens<br>{boxes}</div>"
+
+
+def hidden_states_heatmap(hidden, tokens: Sequence[str], dims: int = 48, title: str = "last_hidden_state[0]"):
+    """One sentence's hidden states as a (tokens x hidden) image: a row of numbers per token."""
+    import numpy as np
+
+    hidden = np.asarray(hidden, dtype=float)
+    if hidden.ndim != 2 or hidden.shape[0] != len(tokens):
+        raise ValueError(f"hidden has shape {hidden.shape}; expected (tokens, hidden) with {len(tokens)} tokens")
+    plt = _plt()
+    shown = hidden[:, :dims]
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(tokens) + 1.4))
+    image = ax.imshow(shown, aspect="auto", cmap="RdBu_r", vmin=-abs(shown).max(), vmax=abs(shown).max())
+    ax.set_yticks(range(len(tokens)), tokens)
+    ax.set_xlabel(f"hidden dimension (first {shown.shape[1]} of {hidden.shape[1]})")
+    ax.set_ylabel("token (sequence axis)")
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def temperature_curves(logits, labels: Sequence[str], temperatures=(0.5, 1.0, 1.5), top: int = 12):
+    """softmax(logits / T) for several T over the same most likely tokens: low T sharpens, high T flattens."""
+    import torch
+
+    logits = torch.as_tensor(logits, dtype=torch.float32)
+    order = logits.argsort(descending=True)[:top]
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    width = 0.8 / len(temperatures)
+    for i, t in enumerate(temperatures):
+        probs = torch.softmax(logits / t, dim=-1)[order]
+        ax.bar([x + (i - (len(temperatures) - 1) / 2) * width for x in range(len(order))], probs, width,
+               label=f"T = {t}")
+    ax.set_xticks(range(len(order)), [labels[int(i)] for i in order], rotation=45, ha="right")
+    ax.set_ylabel("probability")
+    ax.set_title(f"Next-token probabilities at different temperatures (top {len(order)} tokens)")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def cutoff_plot(probs, labels: Sequence[str], top_k: int | None = None, top_p: float | None = None, show: int = 30):
+    """Sorted probabilities (bars) and their running total (line), with the top-k and top-p cuts drawn."""
+    import torch
+
+    probs = torch.as_tensor(probs, dtype=torch.float32)
+    values, order = probs.sort(descending=True)
+    values, order = values[:show], order[:show]
+    cumulative = probs.sort(descending=True).values.cumsum(0)[:show]
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    ax.bar(range(len(values)), values, color="#3182bd", label="probability (sorted)")
+    twin = ax.twinx()
+    twin.plot(range(len(values)), cumulative, color="#636363", marker=".", label="cumulative")
+    twin.set_ylim(0, 1.05)
+    twin.set_ylabel("cumulative probability")
+    twin.grid(False)
+    if top_k:
+        ax.axvline(top_k - 0.5, color="#d62728", linestyle="--", label=f"top-k = {top_k}: keep left of the line")
+    if top_p:
+        kept = int((cumulative < top_p).sum()) + 1  # tokens up to the one that reaches p
+        ax.axvline(kept - 0.5, color="#31a354", linestyle=":", label=f"top-p = {top_p}: keeps {kept} tokens")
+        twin.axhline(top_p, color="#31a354", linestyle=":", linewidth=0.8)
+    ax.set_xticks(range(len(values)), [labels[int(i)] for i in order], rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("probability")
+    ax.set_title("Top-k and top-p cut the sorted distribution")
+    lines = ax.get_legend_handles_labels()
+    more = twin.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="center right", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -13,7 +13,7 @@ from typing import Callable
 
 from .data import LABELS, SPLIT_SEED, load_tweets
 
-RECIPE = {"train_size": 3000, "epochs": 2, "learning_rate": 1e-4, "batch_size": 32, "max_length": 64,
+RECIPE = {"train_size": 4500, "epochs": 2, "learning_rate": 1e-4, "batch_size": 32, "max_length": 64,
           "warmup": 0.1, "weight_decay": 0.01, "freeze_embeddings": True, "seed": 0, "split_seed": SPLIT_SEED}
 
 

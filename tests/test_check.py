@@ -14,6 +14,11 @@ def tokens_ok(tokenizer, text):
     return len(tokenizer.tokenize(text))
 
 
+def top_k_ok(scores, k):
+    kth = torch.topk(scores, k).values[..., -1:]
+    return scores.masked_fill(scores < kth, float("-inf"))
+
+
 def hidden_shape_ok():
     from transformers import AutoTokenizer
 
@@ -37,6 +42,13 @@ CASES = {
     "03.batch_dim": (lambda ids: torch.tensor([ids]), [lambda ids: torch.tensor(ids), lambda ids: [ids],
                                                        lambda ids: torch.tensor([ids], dtype=torch.float32)]),
     "03.head_params": (1155, [1152, 384, 3]),
+    "04.greedy_pick": (lambda logits: logits.argmax(-1), [lambda logits: logits.argmax(0),
+                                                          lambda logits: logits.softmax(-1).max(-1).values,
+                                                          lambda logits: logits.argmin(-1)]),
+    "04.temperature": (lambda logits, t: logits / t, [lambda logits, t: logits * t, lambda logits, t: logits - t]),
+    "04.top_k": (top_k_ok, [lambda s, k: s.masked_fill(s < s.topk(k).values[..., -1:], 0.0),
+                            lambda s, k: s.masked_fill(s > s.topk(k, largest=False).values[..., -1:], -torch.inf),
+                            lambda s, k: s.masked_fill(s < s.topk(k + 1).values[..., -1:], -torch.inf)]),
 }
 
 

@@ -1,0 +1,67 @@
+"""Time and peak memory of every notebook, executed top to bottom as a learner would (Kernel > Run All).
+
+    make benchmark-notebooks            # or: python benchmarks/notebooks.py [notebooks/01_*.ipynb ...]
+
+Targets from the course design: each notebook <= 90 s on 2 CPU cores (fine-tuning: <= 240 s) and < 1.5 GB of
+memory (Binder's limit). Peak memory is the kernel process's maximum resident set size.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMIT_MB = 1536
+
+RUN_ONE = r"""
+import json, resource, sys, time
+import nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+start = time.perf_counter()
+NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the kernel: KiB on Linux, bytes on macOS
+peak_mb = peak / 2**20 if sys.platform == "darwin" else peak / 1024
+errors = [o["ename"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+          if o.get("output_type") == "error" and "NBVAL_RAISES_EXCEPTION" not in c.source]
+print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "errors": errors}))
+"""
+
+
+def measure(path: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", RUN_ONE, str(path), str(path.parent)], capture_output=True,
+                          text=True, env={**os.environ, "LABKIT_QUIET": "1"})
+    if done.returncode != 0:
+        raise SystemExit(f"{path.name} could not be executed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(paths: list[str]) -> int:
+    notebooks = [Path(p) for p in paths] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    print(f"{'notebook':<32} {'seconds':>8} {'peak MB':>8}  verdict")
+    failed = 0
+    started = time.perf_counter()
+    for path in notebooks:
+        r = measure(path)
+        budget = 240 if "finetun" in path.name else 90
+        problems = []
+        if r["seconds"] > budget:
+            problems.append(f"slower than {budget} s")
+        if r["peak_mb"] > LIMIT_MB:
+            problems.append(f"over {LIMIT_MB} MB")
+        if r["errors"]:
+            problems.append(f"errors: {r['errors']}")
+        failed += bool(problems)
+        print(f"{path.name:<32} {r['seconds']:>8.1f} {r['peak_mb']:>8.0f}  {'; '.join(problems) or 'ok'}")
+    print(f"{len(notebooks)} notebooks in {time.perf_counter() - started:.0f} s, {failed} over budget")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,51 @@
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from labkit import plots  # noqa: E402
+
+
+def test_probability_bars_one_axes_per_text():
+    fig = plots.probability_bars([[0.1, 0.2, 0.7], [0.6, 0.3, 0.1]], ["neg", "neu", "pos"], ["a", "b"])
+    assert len(fig.axes) == 2
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["neg", "neu", "pos"]
+    with pytest.raises(ValueError, match="expected \\(texts, labels\\)"):
+        plots.probability_bars([[0.5, 0.5]], ["neg", "neu", "pos"], ["a"])
+
+
+def test_similarity_heatmap_labels_and_values():
+    fig = plots.similarity_heatmap(np.eye(3), ["x", "y", "z"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y", "z"]
+    assert sorted(t.get_text() for t in ax.texts).count("1.00") == 3
+    with pytest.raises(ValueError):
+        plots.similarity_heatmap(np.eye(2), ["x", "y", "z"])
+
+
+def test_hidden_states_heatmap_rows_are_tokens():
+    fig = plots.hidden_states_heatmap(np.random.rand(4, 384), ["[CLS]", "hi", "!", "[SEP]"], dims=10)
+    assert fig.axes[0].get_images()[0].get_array().shape == (4, 10)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["[CLS]", "hi", "!", "[SEP]"]
+    with pytest.raises(ValueError, match="3 tokens"):
+        plots.hidden_states_heatmap(np.zeros((4, 8)), ["a", "b", "c"])
+
+
+def test_bars_are_annotated():
+    fig = plots.bars({"a": 1000, "b": 250}, "t", "tokens")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["1,000", "250"]
+
+
+def test_token_view_shows_the_original_text(prepared):
+    from transformers import AutoTokenizer
+
+    from labkit import checkpoint
+
+    tok = AutoTokenizer.from_pretrained(checkpoint("causal-lm"))
+    view = plots.TokenView(tok, "Hello 🤗 world")
+    assert view.pieces[0] == "Hello" and view.pieces[-1] == " world"  # the original text, not "Ġworld"
+    assert len(view) == len(tok.tokenize("Hello 🤗 world"))
+    assert repr(view).startswith(f"SmolLM2-135M-Instruct ({len(view)} tokens): Hello|")
+    html = view._repr_html_()
+    assert html.count("<span") == len(view) and "world" in html
