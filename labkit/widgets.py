@@ -127,7 +127,7 @@ class DecodingExplorer:
     def _draw_axes(self, before) -> None:
         """Bars for the prompt's most likely tokens (by the model's own probabilities), and their labels."""
         self._top = before.topk(self.show).indices
-        labels = [repr(self.tokenizer.decode(int(i)))[1:-1] or "␣" for i in self._top]
+        labels = [repr(self.tokenizer.decode(int(i)))[1:-1].replace(" ", "␣") for i in self._top]
         ax, x = self.ax, range(len(self._top))
         ax.clear()
         ax.bar([i - 0.2 for i in x], before[self._top], 0.4, color="#c6dbef", label="model (T = 1)")

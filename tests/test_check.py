@@ -49,6 +49,8 @@ CASES = {
     "04.top_k": (top_k_ok, [lambda s, k: s.masked_fill(s < s.topk(k).values[..., -1:], 0.0),
                             lambda s, k: s.masked_fill(s > s.topk(k, largest=False).values[..., -1:], -torch.inf),
                             lambda s, k: s.masked_fill(s < s.topk(k + 1).values[..., -1:], -torch.inf)]),
+    "05.nucleus_size": (3, [2, 4, 5]),
+    "05.top_k_1": (True, [False, "yes", 1.0]),
 }
 
 
