@@ -14,5 +14,16 @@ from .doctor import doctor
 from .notebook import setup
 from .paths import kit_home
 
+_SUBMODULES = ("attention", "data", "decoding", "widgets")  # import torch: loaded on first use
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'labkit' has no attribute {name!r}")
+
+
 __all__ = ["MODELS", "check", "MissingAssetError", "UnknownRoleError", "catalogue", "checkpoint", "doctor", "kit_home",
-           "model_source", "plots", "setup", "using_hub", "__version__"]
+           "model_source", "plots", "setup", "using_hub", "__version__", *_SUBMODULES]

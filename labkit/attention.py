@@ -13,7 +13,7 @@ import torch
 
 def stack(attentions, batch_index: int = 0) -> torch.Tensor:
     """One input's attention weights as a (layers, heads, query, key) tensor, with a clear error for bad input."""
-    if attentions is None or (isinstance(attentions, (tuple, list)) and any(a is None for a in attentions)):
+    if attentions is None or (isinstance(attentions, (tuple, list)) and (not attentions or None in attentions)):
         raise ValueError("no attention weights: load the model with attn_implementation='eager' and call it with "
                          "output_attentions=True (the default SDPA attention does not return them)")
     if isinstance(attentions, torch.Tensor) and attentions.dim() == 4:
@@ -138,6 +138,40 @@ def representation_drift(hidden_states, tokens: Sequence[str], batch_index: int 
     right.legend(fontsize=7, ncol=2, loc="lower left")
     fig.tight_layout()
     return fig
+
+
+PUNCTUATION = set(".,;:!?'\"()-")
+
+
+def head_patterns(attentions, tokens: Sequence[str], batch_index: int = 0) -> dict[str, torch.Tensor]:
+    """For every (layer, head), the average attention a query token gives to: the previous token, the next token,
+    itself, the first token ([CLS]), the [SEP] tokens, and punctuation. Each entry is a (layers, heads) tensor."""
+    weights = stack(attentions, batch_index)
+    _check_tokens(weights, tokens)
+    n = len(tokens)
+    i = torch.arange(n)
+    sep = [k for k, t in enumerate(tokens) if t in ("[SEP]", "</s>")]
+    punct = [k for k, t in enumerate(tokens) if t in PUNCTUATION]
+    return {
+        "previous token": weights[..., i[1:], i[:-1]].mean(-1),
+        "next token": weights[..., i[:-1], i[1:]].mean(-1),
+        "itself": weights.diagonal(dim1=-2, dim2=-1).mean(-1),
+        "first token": weights[..., :, 0].mean(-1),
+        "[SEP]": weights[..., :, sep].sum(-1).mean(-1) if sep else torch.zeros(weights.shape[:2]),
+        "punctuation": weights[..., :, punct].sum(-1).mean(-1) if punct else torch.zeros(weights.shape[:2]),
+    }
+
+
+def cdn_reachable(url: str = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js",
+                  timeout: float = 2.0) -> bool:
+    """Whether the CDN that bertviz's views load their scripts from answers (they show blank without it)."""
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout)
+        return True
+    except Exception:
+        return False
 
 
 class AttentionExplorer:

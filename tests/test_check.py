@@ -52,6 +52,11 @@ CASES = {
                             lambda s, k: s.masked_fill(s < s.topk(k + 1).values[..., -1:], -torch.inf)]),
     "05.nucleus_size": (3, [2, 4, 5]),
     "05.top_k_1": (True, [False, "yes", 1.0]),
+    "06.attention_shape": ((2, 12, 9, 9), [(2, 9, 9), (6, 2, 12, 9, 9), (2, 9, 9, 12)]),
+    "06.visible_keys": (lambda i: i + 1, [lambda i: i, lambda i: 6 - i]),
+    "06.previous_token": (lambda w: w.diagonal(offset=-1).mean(), [lambda w: w.diagonal(offset=1).mean(),
+                                                                   lambda w: w.diagonal().mean(),
+                                                                   lambda w: w.mean()]),
 }
 
 
