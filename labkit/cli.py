@@ -1,4 +1,4 @@
-"""The `labkit` command: `labkit prepare`, `labkit doctor`, `labkit models`."""
+"""The `labkit` command: `labkit prepare`, `labkit doctor`, `labkit models`, `labkit finetune`."""
 from __future__ import annotations
 
 import argparse
@@ -38,6 +38,22 @@ def _models(args) -> int:
     return 0
 
 
+def _finetune(args) -> int:
+    from .finetune import FinetuneConfig, finetune
+    from .notebook import under_ci
+
+    config = FinetuneConfig(output=args.output, model=args.model, data=args.data, epochs=args.epochs,
+                            batch_size=args.batch_size, learning_rate=args.lr, train_size=args.train_size,
+                            eval_size=args.eval_size, max_length=args.max_length, freeze_base=args.freeze,
+                            seed=args.seed)
+    try:
+        finetune(config, quiet=args.quiet or under_ci())
+    except (ValueError, FileNotFoundError) as e:
+        print(f"labkit finetune: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="labkit", description="Transformers Lab Kit helper")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +68,20 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("models", help="the model catalogue: roles, offline folders, Hub ids")
     m.add_argument("--source", choices=["offline", "hub"], help="default: $LABKIT_SOURCE or offline")
     m.set_defaults(run=_models)
+    f = sub.add_parser("finetune", help="fine-tune a classifier (runs under accelerate launch and torchrun too)")
+    f.add_argument("--output", required=True, help="folder for the model, tokenizer and metrics.json")
+    f.add_argument("--model", default="encoder", help="catalogue role, local folder or Hub id (default: encoder)")
+    f.add_argument("--data", default="tweets", help="'tweets' or a CSV with text and label columns")
+    f.add_argument("--epochs", type=float, default=2.0)
+    f.add_argument("--batch-size", type=int, default=32, help="per device")
+    f.add_argument("--lr", type=float, default=1e-4, help="learning rate")
+    f.add_argument("--train-size", type=int, default=3000, help="training examples (0 = all)")
+    f.add_argument("--eval-size", type=int, default=1000, help="validation examples (0 = all)")
+    f.add_argument("--max-length", type=int, default=64, help="tokens per example")
+    f.add_argument("--freeze", action="store_true", help="train only the classification head")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--quiet", action="store_true", help="no progress bars (the default under CI)")
+    f.set_defaults(run=_finetune)
     args = parser.parse_args(argv)
     return args.run(args)
 

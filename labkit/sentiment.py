@@ -43,7 +43,7 @@ def vader_accuracy(texts: list[str], labels: list[int]) -> float | None:
     return sum(g == y for g, y in zip(guesses, labels)) / len(labels)
 
 
-def _progress_callback(log: Callable[[str], None]):
+def progress_callback(log: Callable[[str], None]):
     from transformers import TrainerCallback
 
     class PrintProgress(TrainerCallback):
@@ -96,7 +96,7 @@ def train_sentiment_classifier(out: Path, encoder: Path, tweets: Path, recipe: d
         dataloader_pin_memory=torch.cuda.is_available())
     trainer = Trainer(model=model, args=args, train_dataset=train_tok, processing_class=tokenizer,
                       data_collator=DataCollatorWithPadding(tokenizer),
-                      callbacks=[_progress_callback(log)] if quiet else None)
+                      callbacks=[progress_callback(log)] if quiet else None)
     if quiet:  # our one-line progress replaces the raw dicts Trainer prints without tqdm
         from transformers.trainer_callback import PrinterCallback
 
