@@ -358,3 +358,71 @@ def _previous_token(previous_token_score):
         raise Wrong("that is the token itself (the diagonal); take the entries just below it")
     if not math.isclose(got, expected, rel_tol=1e-5):
         raise Wrong("average weights[i, i - 1] for i = 1 .. n-1, e.g. weights.diagonal(offset=-1).mean()")
+
+
+# ---------------------------------------------------------------- 07 datasets
+
+@exercise("07.is_long", "Write is_long(example) for Dataset.filter: True when the example's text has more than 20 "
+                        "words.")
+def _is_long(is_long):
+    examples = [{"text": " ".join(["word"] * n), "label": 0} for n in (5, 20, 21, 40)]
+    got = [bool(is_long(e)) for e in examples]
+    if got == [False, True, True, True]:
+        raise Wrong("exactly 20 words is not *more than* 20: use > 20")
+    if got[:2] == [False, False] and got[2:] == [False, False]:
+        raise Wrong("count words with len(example['text'].split()), not characters")
+    if got != [False, False, True, True]:
+        raise Wrong("return len(example['text'].split()) > 20")
+
+
+@exercise("07.tokenize_batch", "Write tokenize_batch(batch) for dataset.map(tokenize_batch, batched=True): tokenize "
+                               "batch['text'] with MiniLM's tokenizer, truncated to 32 tokens, without padding.")
+def _tokenize_batch(tokenize_batch):
+    tokenizer = _tokenizer("encoder")
+    batch = {"text": ["short one", " ".join(["long"] * 100)], "label": [0, 1]}
+    got = tokenize_batch(batch)
+    if not hasattr(got, "keys") or "input_ids" not in got:
+        raise Wrong("return what the tokenizer returns (a dict with input_ids and attention_mask)")
+    ids = got["input_ids"]
+    if len(ids) != 2:
+        raise Wrong("batched=True passes a dict of lists: tokenize the whole list batch['text'] at once")
+    expected = tokenizer(batch["text"], truncation=True, max_length=32)["input_ids"]
+    if len(ids[1]) > 32:
+        raise Wrong("truncate: truncation=True, max_length=32")
+    if len(ids[0]) == len(ids[1]) and len(expected[0]) != len(expected[1]):
+        raise Wrong("don't pad in map(): pad each batch later with DataCollatorWithPadding (dynamic padding)")
+    if [list(x) for x in ids] != expected:
+        raise Wrong("use the MiniLM tokenizer on batch['text'] with truncation=True, max_length=32")
+
+
+# ---------------------------------------------------------------- 08 fine-tuning
+
+@exercise("08.accuracy", "Write accuracy(logits, labels) for compute_metrics: the share of rows whose highest logit "
+                         "is the true label (NumPy arrays in, a float out).")
+def _accuracy(accuracy):
+    import numpy as np
+
+    rng = np.random.default_rng(8)
+    logits, labels = rng.normal(size=(50, 3)), rng.integers(0, 3, 50)
+    expected = float((logits.argmax(-1) == labels).mean())
+    got = float(accuracy(logits, labels))
+    if math.isclose(got, float((logits.argmax(0)[:1] == labels[:1]).mean())) and got != expected:
+        raise Wrong("take the argmax over the classes (axis=-1), one prediction per row")
+    if math.isclose(got, expected * len(labels)):
+        raise Wrong("that is the number of correct rows: divide by the number of rows")
+    if not math.isclose(got, expected, rel_tol=1e-9):
+        raise Wrong("(logits.argmax(-1) == labels).mean()")
+
+
+@exercise("08.trainable", "How many parameters stay trainable when you freeze MiniLM's whole base model "
+                          "(model.base_model.requires_grad_(False)) in a 3-label sequence classifier?")
+def _trainable(answer):
+    hidden = _config("encoder").hidden_size
+    expected = hidden * 3 + 3
+    if answer == expected + hidden * hidden + hidden:
+        raise Wrong("the pooler belongs to the base model (model.bert.pooler): it is frozen too")
+    if answer == 0:
+        raise Wrong("the new classifier head is not part of the base model: it still trains")
+    if answer != expected:
+        raise Wrong("only the classifier layer remains: hidden_size x 3 weights plus 3 biases; count with "
+                    "sum(p.numel() for p in model.parameters() if p.requires_grad)")

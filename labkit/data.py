@@ -56,19 +56,22 @@ def load_tweets(path: str | Path | None = None, seed: int = SPLIT_SEED):
     return DatasetDict(train=rest["train"], validation=rest["test"], test=held_out["test"])
 
 
-def load_corpus(path: str | Path | None = None):
-    """The King James Bible as a ``Dataset`` with columns book, chapter, verse, text (verse numbers removed)."""
-    from datasets import Dataset
-
-    path = Path(path) if path else data_file("kjv", "Bible.db")
+def _verses(path: str):
     query = ("SELECT Books.ShortName, Bible.ChapterID, Bible.VerseID, Bible.Passage1, Bible.Passage2 "
              "FROM Bible JOIN Books ON Books.TestamentID = Bible.TestamentID AND Books.BookID = Bible.BookID "
              "ORDER BY Bible.TestamentID, Bible.BookID, Bible.ChapterID, Bible.VerseID")
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        rows = db.execute(query).fetchall()
-    columns = {"book": [], "chapter": [], "verse": [], "text": []}
-    for book, chapter, verse, first, second in rows:
-        text = VERSE_NUMBER.sub("", f"{first} {second or ''}").strip()
-        for key, value in zip(columns, (book, chapter, verse, text)):
-            columns[key].append(value)
-    return Dataset.from_dict(columns)
+        for book, chapter, verse, first, second in db.execute(query):
+            text = VERSE_NUMBER.sub("", f"{first} {second or ''}").strip()
+            yield {"book": book, "chapter": chapter, "verse": verse, "text": text}
+
+
+def load_corpus(path: str | Path | None = None):
+    """The King James Bible as a ``Dataset`` with columns book, chapter, verse, text (verse numbers removed).
+
+    Built once into an Arrow file in the datasets cache, then memory-mapped like any downloaded dataset.
+    """
+    from datasets import Dataset
+
+    path = Path(path) if path else data_file("kjv", "Bible.db")
+    return Dataset.from_generator(_verses, gen_kwargs={"path": str(path)})

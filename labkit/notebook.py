@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import platform as _platform
 import sys
+import warnings
 from dataclasses import dataclass
 
 from .catalogue import model_source
@@ -76,6 +77,8 @@ def setup(seed: int = 0, quiet: bool | None = None, source: str | None = None, s
     import torch
     import transformers
 
+    # deprecation notices from inside the libraries: nothing a learner can act on
+    warnings.filterwarnings("ignore", category=FutureWarning, module="(pyarrow|datasets|transformers)")
     transformers.set_seed(seed)
     transformers.logging.set_verbosity_error()
     datasets.logging.set_verbosity_error()

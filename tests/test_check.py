@@ -19,6 +19,14 @@ def top_k_ok(scores, k):
     return scores.masked_fill(scores < kth, float("-inf"))
 
 
+def _minilm():
+    from transformers import AutoTokenizer
+
+    from labkit import checkpoint
+
+    return AutoTokenizer.from_pretrained(checkpoint("encoder"))
+
+
 def hidden_shape_ok():
     from transformers import AutoTokenizer
 
@@ -57,6 +65,15 @@ CASES = {
     "06.previous_token": (lambda w: w.diagonal(offset=-1).mean(), [lambda w: w.diagonal(offset=1).mean(),
                                                                    lambda w: w.diagonal().mean(),
                                                                    lambda w: w.mean()]),
+    "07.is_long": (lambda e: len(e["text"].split()) > 20, [lambda e: len(e["text"].split()) >= 20,
+                                                            lambda e: len(e["text"]) > 200]),
+    "07.tokenize_batch": (lambda b: _minilm()(b["text"], truncation=True, max_length=32),
+                          [lambda b: _minilm()(b["text"], truncation=True, max_length=32, padding="max_length"),
+                           lambda b: _minilm()(b["text"]), lambda b: {"input_ids": b["text"]}]),
+    "08.accuracy": (lambda logits, labels: (logits.argmax(-1) == labels).mean(),
+                    [lambda logits, labels: (logits.argmax(-1) == labels).sum(),
+                     lambda logits, labels: (logits.argmin(-1) == labels).mean()]),
+    "08.trainable": (1155, [0, 1155 + 384 * 384 + 384, 22_713_219]),
 }
 
 

@@ -49,3 +49,19 @@ def test_token_view_shows_the_original_text(prepared):
     assert repr(view).startswith(f"SmolLM2-135M-Instruct ({len(view)} tokens): Hello|")
     html = view._repr_html_()
     assert html.count("<span") == len(view) and "world" in html
+
+
+def test_confusion_matrix_counts():
+    fig = plots.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0], ["neg", "neu", "pos"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[0] == "1\n50%" and texts[8] == "2\n67%"  # row 0: one of two right; row 2: two of three
+
+
+def test_training_curves_from_log_history():
+    history = [{"loss": 1.0, "epoch": 0.5}, {"loss": 0.8, "epoch": 1.0},
+               {"eval_loss": 0.7, "eval_accuracy": 0.6, "eval_macro_f1": 0.5, "epoch": 1.0},
+               {"loss": 0.6, "epoch": 1.5}, {"eval_loss": 0.6, "eval_accuracy": 0.7, "eval_macro_f1": 0.6, "epoch": 2.0}]
+    fig = plots.training_curves(history)
+    left, right = fig.axes[:2]
+    assert len(left.lines) == 2 and list(left.lines[0].get_ydata()) == [1.0, 0.8, 0.6]
+    assert [line.get_label() for line in right.lines] == ["accuracy", "macro_f1"]
