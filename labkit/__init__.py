@@ -11,7 +11,7 @@ from .catalogue import (MODELS, MissingAssetError, UnknownRoleError, catalogue, 
                         using_hub)
 from .check import check
 from .doctor import doctor
-from .notebook import setup
+from .notebook import free_memory, setup
 from .paths import kit_home
 
 _SUBMODULES = ("attention", "data", "decoding", "widgets")  # import torch: loaded on first use
@@ -25,5 +25,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")
 
 
-__all__ = ["MODELS", "check", "MissingAssetError", "UnknownRoleError", "catalogue", "checkpoint", "doctor", "kit_home",
+__all__ = ["MODELS", "check", "free_memory", "MissingAssetError", "UnknownRoleError", "catalogue", "checkpoint", "doctor", "kit_home",
            "model_source", "plots", "setup", "using_hub", "__version__", *_SUBMODULES]

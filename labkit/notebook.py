@@ -96,3 +96,16 @@ def setup(seed: int = 0, quiet: bool | None = None, source: str | None = None, s
               f"transformers {transformers.__version__} | datasets {datasets.__version__}\n"
               f"device: {env.device} | models: {where} | running on: {env.platform}")
     return env
+
+
+def free_memory() -> None:
+    """Collect garbage and hand freed memory back to the operating system (glibc keeps it otherwise), so that
+    one notebook can train several models in turn within a small memory limit such as Binder's."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:  # not glibc (macOS, Windows): the collector alone
+        pass
