@@ -6,12 +6,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600
 LAB_ARGS ?=
+# The browser the e2e tests drive: Debian's Chromium (Playwright never downloads one here).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install prepare lab test test-fast doctor benchmark benchmark-notebooks lock clean
+.PHONY: help install prepare lab test test-e2e test-fast doctor benchmark benchmark-notebooks readme-table lock clean
 
 help:
 	@echo "make lab      install, prepare offline models, open JupyterLab on notebooks/"
 	@echo "make test     install, prepare, run all tests and every notebook under nbval"
+	@echo "make test-e2e the notebooks in a real browser (JupyterLab + Chromium; installs chromium via apt)"
 	@echo "make doctor   check the environment"
 	@echo "make prepare  (re)build the offline models and data in the kit home"
 	@echo "make benchmark          generation speed (ours vs model.generate, KV cache, widget redraw)"
@@ -36,11 +40,20 @@ lab: prepare
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 test: prepare
-	LABKIT_QUIET=1 $(BIN)/python -m pytest tests notebooks $(NBVAL)
+	LABKIT_QUIET=1 $(BIN)/python -m pytest tests notebooks --ignore=tests/e2e $(NBVAL)
+
+# JupyterLab on localhost driven by Playwright in Debian's Chromium; screenshots kept in tests/e2e/screenshots/.
+test-e2e: prepare $(CHROMIUM)
+	LABKIT_E2E_REQUIRED=1 LABKIT_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/e2e -v
+
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests (apt)..."
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium || \
+	  { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
 # Library tests only, no notebooks.
 test-fast: prepare
-	LABKIT_QUIET=1 $(BIN)/python -m pytest tests
+	LABKIT_QUIET=1 $(BIN)/python -m pytest tests --ignore=tests/e2e
 
 # Generation speed: our loop vs model.generate, the KV cache, the explorer's redraw time.
 benchmark: prepare

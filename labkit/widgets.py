@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from html import escape
 
 import torch
 
@@ -49,6 +50,8 @@ class DecodingExplorer:
         self.output = w.HTML(value="<i>Press Generate.</i>", layout=w.Layout(width="900px"))
         # the chart is a PNG image widget, rendered here: faster than displaying a figure into an Output widget
         self.chart = w.Image(format="png", layout=w.Layout(width="720px"))
+        # the chart's numbers as text, under it: readable without the picture (screen readers, tests)
+        self.readout = w.HTML(layout=w.Layout(width="720px"))
         self.figure = Figure(figsize=(9, 3.4), dpi=100)
         self.canvas = FigureCanvasAgg(self.figure)
         self.ax = self.figure.add_subplot()
@@ -120,7 +123,11 @@ class DecodingExplorer:
         for bar, marker, token in zip(self._after_bars, self._marks, self._top):
             bar.set_height(float(after[token]))
             marker.set_visible(bool(cut[token]))
-        self._status.set_text(f"{int((~cut).sum()):,} of {len(cut):,} tokens kept (✕ = cut)")
+        kept = f"{int((~cut).sum()):,} of {len(cut):,} tokens kept"
+        self._status.set_text(f"{kept} (✕ = cut)")
+        best = int(after.argmax())
+        self.readout.value = escape(f"{kept} · most likely next token: {self.tokenizer.decode(best)!r} "
+                                    f"at {float(after[best]):.1%}")
         self.chart.value = self.render_png()
         return self.figure
 
@@ -167,8 +174,6 @@ class DecodingExplorer:
         return self.tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True)
 
     def on_generate(self, button=None) -> str:
-        from html import escape
-
         try:
             started = time.perf_counter()
             text = self.generate_text(**self.settings())
@@ -182,8 +187,6 @@ class DecodingExplorer:
 
     def on_compare(self, button=None) -> dict[str, str]:
         """The same prompt under each strategy in STRATEGIES, side by side."""
-        from html import escape
-
         results = {name: self.generate_text(max_new_tokens=self.max_new_tokens.value, **s)
                    for name, s in STRATEGIES.items()}
         rows = "".join(f"<tr><td style='padding:2px 8px'><b>{escape(n)}</b></td><td>{escape(t)}</td></tr>"
@@ -195,4 +198,6 @@ class DecodingExplorer:
         import ipywidgets as w
 
         left = w.VBox(self.controls + [w.HBox([self.button, self.compare_button])])
-        return w.VBox([w.HBox([left, self.chart]), self.output])
+        # side by side on a wide screen, the chart under the controls on a narrow one
+        row = w.HBox([left, w.VBox([self.chart, self.readout])], layout=w.Layout(flex_flow="row wrap"))
+        return w.VBox([row, self.output])

@@ -30,7 +30,18 @@ def test_slider_moves_redraw_from_cached_logits(explorer):
     assert kept_sharp < kept_at_half
     assert explorer.forward_passes == passes  # no new forward pass for slider moves
     assert bytes(explorer.chart.value[:4]) == b"\x89PNG"  # the browser gets the redrawn chart
+    assert explorer.readout.value.startswith(title(explorer).split(" (")[0])  # and the same numbers as text
     explorer.top_p.value, explorer.temperature.value = 1.0, 1.0
+
+
+def test_the_readout_names_the_most_likely_token(explorer):
+    explorer.top_k.value = 1
+    after = explorer.distributions()[1]
+    token = explorer.tokenizer.decode(int(after.argmax()))
+    assert float(after.max()) == pytest.approx(1.0)
+    assert explorer.readout.value == f"1 of 49,152 tokens kept · most likely next token: {token!r} at 100.0%".replace(
+        "'", "&#x27;")
+    explorer.top_k.value = 0
 
 
 def test_the_chart_shows_before_and_after(explorer):

@@ -1,0 +1,54 @@
+"""What a learner does in JupyterLab, as Playwright steps: open a notebook, run all cells, read the outputs."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+# Every code cell's prompt: "[ ]:" not run, "[*]:" running or queued, "[7]:" done.
+PROMPTS = "[...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
+
+TRACEBACK = "Traceback (most recent call last)"
+
+
+def open_notebook(page, lab, name: str, timeout_s: float = 90) -> None:
+    """Open a notebook in a fresh workspace and wait until its kernel is ready."""
+    page.goto(f"{lab.url}/lab/tree/{name}?reset&token={lab.token}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout_s * 1000)
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=timeout_s * 1000)
+
+
+def run_all(page, timeout_s: float = 300) -> list[str]:
+    """Run > Run All Cells, from the menu; wait until every code cell ran or one raised; fail on the latter."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    # cells are queued one after the other, so wait for all of them (or for an error, which stops the run)
+    done = f"""() => {{
+        const p = {PROMPTS};
+        const raised = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')]
+            .some(o => o.textContent.includes('{TRACEBACK}'));
+        return raised || (p.length > 0 && p.every(t => /^\\[\\d+\\]:$/.test(t)));
+    }}"""
+    try:
+        page.wait_for_function(done, timeout=timeout_s * 1000, polling=500)
+    except PlaywrightTimeout:
+        raise AssertionError(f"the notebook did not finish in {timeout_s:.0f} s; prompts: {page.evaluate(PROMPTS)}")
+    tracebacks = [t for t in outputs(page) if TRACEBACK in t]
+    assert not tracebacks, f"a cell raised in the browser:\n{tracebacks[0][-2000:]}"
+    return page.evaluate(PROMPTS)
+
+
+def outputs(page) -> list[str]:
+    """The text of every output area, in order."""
+    return page.locator(".jp-Notebook .jp-OutputArea-output").all_inner_texts()
+
+
+def cell_with_source(page, text: str):
+    """The code cell whose source contains text."""
+    return page.locator(".jp-Notebook .jp-CodeCell").filter(has=page.locator(".jp-InputArea-editor", has_text=text))
+
+
+def broken_images(page) -> list[str]:
+    """Output images that did not load (naturalWidth 0), by their alt or src."""
+    return page.evaluate("""() => [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output img')]
+        .filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.alt || img.src.slice(0, 60))""")

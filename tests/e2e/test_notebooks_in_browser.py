@@ -1,0 +1,106 @@
+"""The notebooks as a learner meets them: JupyterLab in Chromium, Run All Cells, widgets moved with the mouse.
+
+Screenshots of each step land in tests/e2e/screenshots/ and are kept (CI keeps them as artifacts).
+"""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from lab_ui import broken_images, cell_with_source, open_notebook, outputs, run_all
+from playwright.sync_api import expect
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def test_00_doctor_reports_no_failure(page, lab, screenshot):
+    open_notebook(page, lab, "00_setup_check.ipynb")
+    screenshot(page, "opened")
+    run_all(page)
+    doctor = cell_with_source(page, "labkit.doctor()")
+    doctor.scroll_into_view_if_needed()
+    screenshot(page, "doctor")
+    report = doctor.locator(".jp-OutputArea-output").inner_text()
+    lines = [line for line in report.splitlines() if line.startswith("[")]
+    assert any(line.startswith("[OK]   transformers") for line in lines), report
+    assert any(line.startswith("[OK]   offline") for line in lines), report
+    assert not [line for line in lines if line.startswith("[FAIL]")], report
+    assert "doctor: no failures, ready for the course" in [text.strip() for text in outputs(page)]
+
+
+def test_05_temperature_slider_redraws_chart_and_text(page, lab, screenshot):
+    open_notebook(page, lab, "05_decoding_explorer.ipynb")
+    run_all(page)
+    cell = cell_with_source(page, "explorer.widget()")
+    chart, readout = cell.locator("img.widget-image"), cell.locator(".widget-image ~ .widget-html")
+    generated = cell.locator(".widget-html").last
+    slider = cell.locator(".widget-slider").filter(has_text="temperature")
+    cell.scroll_into_view_if_needed()
+    # the state the last cells left: T = 1, top-k 40, the strategies compared
+    expect(readout).to_have_text(re.compile(r"^40 of 49,152 tokens kept"))
+    expect(generated).to_contain_text("beam search (4)")
+    expect(chart).to_have_attribute("src", re.compile("."))
+    screenshot(page, "explorer")
+
+    before = dict(src=chart.get_attribute("src"), png=chart.screenshot(), text=readout.inner_text(),
+                  value=slider.locator(".widget-readout").inner_text())
+    handle = slider.locator(".noUi-handle").bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 50, y, steps=10)  # drag left: a lower temperature
+    page.mouse.up()
+    expect(readout).not_to_have_text(before["text"], timeout=30_000)
+    expect(chart).not_to_have_attribute("src", before["src"], timeout=30_000)
+    screenshot(page, "temperature-lowered")
+    temperature = float(slider.locator(".widget-readout").inner_text())
+    assert temperature < float(before["value"]) == 1.0
+    assert chart.screenshot() != before["png"]  # the pixels changed, not only the URL
+    assert re.fullmatch(r"[\d,]+ of 49,152 tokens kept · most likely next token: .+ at [\d.]+%", readout.inner_text())
+
+    cell.get_by_role("button", name="Generate").click()
+    expect(generated).to_contain_text("Write one sentence about the sea:", timeout=120_000)
+    screenshot(page, "generated")
+    text = generated.inner_text()
+    assert text.startswith("Write one sentence about the sea:") and len(text) > 40, text
+    assert re.search(r"\d+\.\d s, seed 3$", text), text
+
+
+def test_06_attention_figures_render(page, lab, screenshot):
+    open_notebook(page, lab, "06_attention.ipynb")
+    run_all(page)
+    # every figure the stored notebook has, and the attention explorer's head (drawn through an Output widget)
+    stored = sum("image/png" in output.get("data", {}) for cell in json.loads(NOTEBOOKS.joinpath(
+        "06_attention.ipynb").read_text())["cells"] for output in cell.get("outputs", []))
+    assert stored >= 6
+    expect(page.locator(".jp-Notebook .jp-OutputArea-output img")).to_have_count(stored + 1)
+    assert broken_images(page) == []
+    for source in ("attention_grid(", "attention_average(", "AttentionExplorer(", "representation_drift("):
+        cell_with_source(page, source).scroll_into_view_if_needed()
+        screenshot(page, source.rstrip("(").lower())
+    explorer = cell_with_source(page, "AttentionExplorer(")
+    figure = explorer.locator(".widget-output img")
+    before = figure.screenshot()
+    handle = explorer.locator(".widget-slider").filter(has_text="layer").locator(".noUi-handle").bounding_box()
+    page.mouse.click(handle["x"] + handle["width"] / 2 + 60, handle["y"] + handle["height"] / 2)  # a later layer
+    expect(explorer.locator(".widget-slider").filter(has_text="layer").locator(".widget-readout")).not_to_have_text(
+        "0", timeout=30_000)
+    page.wait_for_function("img => img.isConnected === false", arg=figure.element_handle(), timeout=30_000)
+    screenshot(page, "explorer-layer-changed")
+    assert broken_images(page) == []
+    assert explorer.locator(".widget-output img").screenshot() != before
+
+
+def test_run_all_reports_a_cell_that_raises(page, lab, screenshot):
+    """The harness itself: an error in the browser fails the run with the traceback, not a timeout."""
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": source}
+             for source in ("x = 1", "raise ValueError('broken on purpose')", "y = 2")]
+    notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                            "language": "python"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    (lab.root / "notebooks" / "broken.ipynb").write_text(json.dumps(notebook))
+    open_notebook(page, lab, "broken.ipynb")
+    with pytest.raises(AssertionError, match="broken on purpose"):
+        run_all(page, timeout_s=60)
+    screenshot(page, "traceback")
