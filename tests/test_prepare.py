@@ -118,3 +118,19 @@ def test_prepare_leaves_the_environment_as_it_was(empty_home, monkeypatch):
 def test_prepared_home_is_readable_by_others(empty_home):
     quiet_prepare()
     assert os.stat(empty_home / "data/kjv").st_mode & 0o055 == 0o055
+
+
+def test_only_an_asset_brings_what_it_is_built_from(empty_home, monkeypatch):
+    monkeypatch.setattr(prep, "problem_with", lambda folder, recipe: None)  # everything reads as ready
+    assert list(prep.prepare(only=["sentiment"], log=lambda _: None)) == ["tweets", "encoder", "sentiment"]
+    assert list(prep.prepare(only=["causal-lm"], log=lambda _: None)) == ["causal-lm"]
+
+
+def test_a_ready_kit_home_is_only_read(prepared, monkeypatch):
+    """A classroom can share one prepared kit home read-only: a ready run takes no lock and writes nothing."""
+    def no_writes(home):
+        raise AssertionError("a ready kit home must not be locked or written")
+
+    monkeypatch.setattr(prep, "_exclusive", no_writes)
+    monkeypatch.setattr(prep, "_install", no_writes)
+    assert set(prep.prepare(log=lambda _: None).values()) == {"ready"}
