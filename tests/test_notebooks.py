@@ -3,12 +3,14 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
 OUTDATED = re.compile(r"evaluation_strategy|torch_dtype\s*=|transformers-cli|load_metric\(|evaluate\.load\(")
 
 
@@ -50,10 +52,10 @@ def test_no_stored_errors_except_expected_ones(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_conventions(path):
     notebook = json.loads(path.read_text())
-    first = "".join(code_cells(path)[0]["source"])
-    assert "labkit.setup()" in first, f"{path.name}: the first code cell must call labkit.setup()"
-    assert "learn" in "".join(notebook["cells"][0]["source"]).lower() or "you will" in "".join(
-        notebook["cells"][0]["source"]).lower(), f"{path.name}: state the learning goals at the top"
+    setup = "".join(code_cells(path)[1]["source"])
+    assert "labkit.setup()" in setup, f"{path.name}: the code cell after the Colab one must call labkit.setup()"
+    intro = "".join(next(c for c in notebook["cells"] if c["cell_type"] == "markdown")["source"]).lower()
+    assert "learn" in intro or "you will" in intro, f"{path.name}: state the learning goals at the top"
     meta = notebook["metadata"].get("labkit", {})
     assert meta.get("title") and meta.get("minutes") and meta.get("topics"), f"{path.name}: labkit metadata"
     checked = [c for c in code_cells(path) if "NBVAL_CHECK_OUTPUT" in "".join(c["source"])]
@@ -70,3 +72,46 @@ def test_notebook_conventions(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_listed_in_the_readme(path):
     assert f"notebooks/{path.name}" in (ROOT / "README.md").read_text(), f"add {path.name} to the README table"
+
+
+# What a notebook reads from the kit home: catalogue roles, and the data sets behind the loaders.
+USES = {r'checkpoint\("encoder"': "encoder", r'checkpoint\("causal-lm"': "causal-lm",
+        r'checkpoint\("sentiment"': "sentiment", r"load_tweets\(": "tweets", r"load_corpus\(": "kjv"}
+COLAB = re.compile(r'if "google\.colab" in sys\.modules:\n    %pip install --quiet "labkit @ git\+(?P<url>\S+)"\n'
+                   r"    !labkit prepare(?: --only (?P<only>[a-z -]+))?$")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_first_cell_installs_the_kit_on_colab_only(path):
+    first = json.loads(path.read_text())["cells"][0]
+    source = "".join(first["source"])
+    found = COLAB.search(source)
+    assert first["cell_type"] == "code" and found, f"{path.name}: the first cell must be the Colab install cell"
+    assert not first["outputs"], f"{path.name}: the Colab cell printed something outside Colab"
+    assert found["url"] == REPOSITORY, f"{path.name}: install from {REPOSITORY} (pyproject's Repository URL)"
+    if found["only"]:  # the assets it prepares cover what the notebook loads
+        from labkit.prepare import assets
+
+        needed = {asset for pattern, asset in USES.items() if re.search(pattern, path.read_text())}
+        chosen = set(found["only"].split())
+        chosen |= {n for a in assets() if a.name in chosen for n in a.needs}
+        assert needed <= chosen, f"{path.name}: the Colab cell must also prepare {sorted(needed - chosen)}"
+
+
+@pytest.mark.parametrize("colab", [True, False], ids=["on-colab", "elsewhere"])
+def test_the_colab_cell_runs_pip_and_prepare_only_on_colab(colab, monkeypatch):
+    """The first cell as IPython runs it, with Colab's module present or not, and the shell calls recorded."""
+    import types
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    source = "".join(json.loads(NOTEBOOKS[1].read_text())["cells"][0]["source"])
+    calls = []
+    shell = types.SimpleNamespace(run_line_magic=lambda magic, line: calls.append((magic, line)),
+                                  system=lambda command: calls.append(("!", command)))
+    if colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    exec(TransformerManager().transform_cell(source), {"get_ipython": lambda: shell})
+    expected = [("pip", f'install --quiet "labkit @ git+{REPOSITORY}"'),
+                ("!", "labkit prepare --only encoder causal-lm sentiment")]
+    assert calls == (expected if colab else [])
