@@ -10,7 +10,7 @@ LAB_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install prepare lab test test-e2e test-fast doctor benchmark benchmark-notebooks readme-table lock clean
+.PHONY: help install prepare lab test test-e2e test-fast doctor benchmark benchmark-notebooks tables lock clean
 
 help:
 	@echo "make lab      install, prepare offline models, open JupyterLab on notebooks/"
@@ -61,13 +61,19 @@ benchmark: prepare
 
 # Time and peak memory of every notebook (targets: <= 90 s each on 2 cores, < 1.5 GB).
 benchmark-notebooks: prepare
-	$(BIN)/python benchmarks/notebooks.py
+	$(BIN)/python benchmarks/notebooks.py --save
+	$(BIN)/python tools/course_tables.py
+
+# The README's notebook table and badges, and the instructor guide's lesson plan, from the notebooks' metadata.
+tables: install
+	$(BIN)/python tools/course_tables.py
 
 # Re-pin requirements.lock from the current environment (after changing versions on purpose).
 lock: install
 	{ echo "# Exact versions CI tests (Python 3.11, Linux, CPU). Ranges live in pyproject.toml."; \
 	  echo "# Regenerate after an upgrade with: make lock"; \
 	  $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements.lock
+	$(BIN)/python tools/binder_env.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
