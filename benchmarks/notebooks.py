@@ -1,6 +1,9 @@
 """Time and peak memory of every notebook, executed top to bottom as a learner would (Kernel > Run All).
 
-    make benchmark-notebooks            # or: python benchmarks/notebooks.py [notebooks/01_*.ipynb ...]
+    make benchmark-notebooks            # or: python benchmarks/notebooks.py [--save] [notebooks/01_*.ipynb ...]
+
+--save records the results in assets/notebook_timings.json, which the instructor guide's lesson plan is generated
+from (tools/readme_table.py), so the times it shows are measured ones.
 
 Targets from the course design: each notebook <= 90 s on 2 CPU cores (fine-tuning: <= 240 s) and < 1.5 GB of
 memory (Binder's limit). Peak memory is the kernel process's maximum resident set size.
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -16,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_MB = 1536
+TIMINGS = ROOT / "assets" / "notebook_timings.json"
 
 RUN_ONE = r"""
 import json, resource, sys, time
@@ -42,13 +47,16 @@ def measure(path: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main(paths: list[str]) -> int:
-    notebooks = [Path(p) for p in paths] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+def main(args: list[str]) -> int:
+    save = "--save" in args
+    notebooks = [Path(p) for p in args if p != "--save"] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    results = {}
     print(f"{'notebook':<32} {'seconds':>8} {'peak MB':>8}  verdict")
     failed = 0
     started = time.perf_counter()
     for path in notebooks:
         r = measure(path)
+        results[path.name] = {"seconds": round(r["seconds"], 1), "peak_mb": round(r["peak_mb"])}
         budget = 240 if "finetun" in path.name else 90
         problems = []
         if r["seconds"] > budget:
@@ -60,7 +68,19 @@ def main(paths: list[str]) -> int:
         failed += bool(problems)
         print(f"{path.name:<32} {r['seconds']:>8.1f} {r['peak_mb']:>8.0f}  {'; '.join(problems) or 'ok'}")
     print(f"{len(notebooks)} notebooks in {time.perf_counter() - started:.0f} s, {failed} over budget")
+    if save:
+        recorded = json.loads(TIMINGS.read_text())["notebooks"] if TIMINGS.exists() else {}
+        machine = {"cpu_cores": os.cpu_count(), "gpu": "none" if not _cuda() else "cuda",
+                   "python": platform.python_version(), "measured": time.strftime("%Y-%m-%d")}
+        TIMINGS.write_text(json.dumps({"machine": machine, "notebooks": {**recorded, **results}}, indent=1) + "\n")
+        print(f"saved to {TIMINGS.relative_to(ROOT)}")
     return 1 if failed else 0
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 if __name__ == "__main__":
