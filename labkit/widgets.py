@@ -142,7 +142,8 @@ class DecodingExplorer:
                                   label="after your settings", animated=True)
         self._marks = [ax.text(i + 0.2, 0, "✕", color="#d62728", ha="center", va="bottom", fontsize=11,
                                animated=True) for i in x]
-        self._status = ax.text(0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9, animated=True)
+        # above the plot, left of the title: never on top of a bar
+        self._status = ax.text(0, 1.02, "", transform=ax.transAxes, va="bottom", fontsize=9, animated=True)
         ax.set_xticks(list(x), labels, rotation=45, ha="right", fontsize=8)
         ax.set_ylabel("probability")
         ax.set_title("next token after the prompt")
