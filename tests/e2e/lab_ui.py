@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -12,10 +13,22 @@ TRACEBACK = "Traceback (most recent call last)"
 
 
 def open_notebook(page, lab, name: str, timeout_s: float = 90) -> None:
-    """Open a notebook in a fresh workspace and wait until its kernel is ready."""
-    page.goto(f"{lab.url}/lab/tree/{name}?reset&token={lab.token}")
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=timeout_s * 1000)
+    """Open JupyterLab on a fresh workspace, double-click the notebook in the file browser (as a learner does),
+    and wait until it has one kernel, idle. (Opening /lab/tree/NAME directly can start two kernels in a race.)"""
+    page.goto(f"{lab.url}/lab?reset&token={lab.token}")
+    item = page.locator(".jp-DirListing-item").filter(
+        has=page.locator(".jp-DirListing-itemText", has_text=re.compile(f"^{re.escape(name)}$")))
+    item.dblclick(timeout=timeout_s * 1000)
+    page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=timeout_s * 1000)
     page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=timeout_s * 1000)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        sessions = [s for s in lab.api("sessions") if s["path"].endswith(name)]
+        if len(sessions) == 1 and sessions[0]["kernel"]["execution_state"] == "idle":
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name}: expected one idle kernel, the server has {sessions}")
+        time.sleep(0.5)
 
 
 def run_all(page, timeout_s: float = 300) -> list[str]:
