@@ -2,9 +2,10 @@
 
     tokenize -> forward -> last-position logits -> process -> pick -> append -> stop? -> decode
 
-Logits processors and stopping criteria have the same contract as transformers' own, so they compose the same way:
-a processor is ``processor(input_ids, scores) -> scores``; a criterion is ``criterion(input_ids, scores) -> a bool
-per row`` (True: that row is finished).
+Logits processors and stopping criteria are transformers' own kinds of object: subclasses of ``LogitsProcessor``
+(``processor(input_ids, scores) -> scores``) and ``StoppingCriteria`` (``criterion(input_ids, scores) -> a bool per
+row``, True: that row is finished), so they compose the same way and ``model.generate(logits_processor=[...],
+stopping_criteria=[...])`` accepts them too.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import math
 from typing import Callable, Sequence
 
 import torch
+from transformers import LogitsProcessor, StoppingCriteria
 
 Processor = Callable[[torch.LongTensor, torch.FloatTensor], torch.FloatTensor]
 Criterion = Callable[[torch.LongTensor, torch.FloatTensor], torch.BoolTensor]
@@ -24,9 +26,18 @@ def _require(ok: bool, message: str) -> None:
         raise ValueError(message)
 
 
+class _Shown:
+    """A readable repr from the constructor's arguments: ``TopK(top_k=50, min_tokens_to_keep=1)``."""
+
+    def __repr__(self) -> str:
+        names = [n for n in inspect.signature(type(self).__init__).parameters if n != "self"]
+        shown = [f"{n}={getattr(self, n)!r}" for n in names if n != "tokenizer" and hasattr(self, n)]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
 # ---------------------------------------------------------------- logits processors
 
-class Temperature:
+class Temperature(_Shown, LogitsProcessor):
     """Divide the logits by T: T < 1 sharpens the distribution, T > 1 flattens it."""
 
     def __init__(self, temperature: float):
@@ -39,13 +50,13 @@ class Temperature:
         return scores / self.temperature
 
 
-class TopK:
+class TopK(_Shown, LogitsProcessor):
     """Keep the k highest-scoring tokens (ties with the k-th are kept too); set the rest to -inf."""
 
     def __init__(self, top_k: int, min_tokens_to_keep: int = 1, filter_value: float = NEG_INF):
         _require(isinstance(top_k, int) and not isinstance(top_k, bool) and top_k > 0,
                  f"top_k must be an integer >= 1, got {top_k!r} (top_k=0 in generate() means no top-k filter)")
-        self.top_k = max(top_k, min_tokens_to_keep)
+        self.top_k, self.min_tokens_to_keep = max(top_k, min_tokens_to_keep), min_tokens_to_keep
         self.filter_value = filter_value
 
     def __call__(self, input_ids, scores):
@@ -54,7 +65,7 @@ class TopK:
         return scores.masked_fill(scores < kth_best, self.filter_value)
 
 
-class TopP:
+class TopP(_Shown, LogitsProcessor):
     """Nucleus filter: keep the smallest set of most likely tokens whose probabilities add up to at least p."""
 
     def __init__(self, top_p: float, min_tokens_to_keep: int = 1, filter_value: float = NEG_INF):
@@ -74,7 +85,7 @@ class TopP:
         return scores.masked_fill(drop, self.filter_value)
 
 
-class MinP:
+class MinP(_Shown, LogitsProcessor):
     """Keep tokens whose probability is at least min_p times the top token's probability."""
 
     def __init__(self, min_p: float, min_tokens_to_keep: int = 1, filter_value: float = NEG_INF):
@@ -89,18 +100,27 @@ class MinP:
         return scores.masked_fill(drop, self.filter_value)
 
 
-class RepetitionPenalty:
-    """Make tokens already in the sequence less likely: positive logits / penalty, negative logits * penalty."""
+class RepetitionPenalty(_Shown, LogitsProcessor):
+    """Make tokens already in the sequence less likely: positive logits / penalty, negative logits * penalty.
 
-    def __init__(self, penalty: float):
+    The first ``prompt_ignore_length`` positions are not counted as seen: one number for every row, or one per row.
+    `generate` passes each row's left-padding length, so padding never penalises the pad token.
+    """
+
+    def __init__(self, penalty: float, prompt_ignore_length: int | torch.LongTensor | None = None):
         _require(isinstance(penalty, (int, float)) and penalty > 0 and math.isfinite(penalty),
                  f"repetition_penalty must be a number > 0, got {penalty!r} (1.0 = no penalty, 1.1-1.3 is typical)")
-        self.penalty = float(penalty)
+        self.penalty, self.prompt_ignore_length = float(penalty), prompt_ignore_length
 
     def __call__(self, input_ids, scores):
-        seen = torch.gather(scores, 1, input_ids)
-        seen = torch.where(seen < 0, seen * self.penalty, seen / self.penalty)
-        return scores.scatter(1, input_ids, seen)
+        ignored = torch.zeros_like(input_ids, dtype=torch.bool)
+        if self.prompt_ignore_length is not None:
+            start = torch.as_tensor(self.prompt_ignore_length, device=input_ids.device).reshape(-1, 1)
+            ignored = torch.arange(input_ids.shape[1], device=input_ids.device) < start
+        seen = torch.zeros(scores.shape[0], scores.shape[1] + 1, dtype=torch.bool, device=scores.device)
+        seen.scatter_(1, input_ids.masked_fill(ignored, scores.shape[1]), True)  # ignored ids go to a spare column
+        penalised = torch.where(scores < 0, scores * self.penalty, scores / self.penalty)
+        return torch.where(seen[:, :-1], penalised, scores)
 
 
 def apply_processors(processors: Sequence[Processor], input_ids, scores):
@@ -111,15 +131,17 @@ def apply_processors(processors: Sequence[Processor], input_ids, scores):
 
 def build_processors(*, do_sample: bool, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
                      min_p: float | None = None, repetition_penalty: float = 1.0,
-                     min_tokens_to_keep: int = 1) -> list[Processor]:
+                     min_tokens_to_keep: int = 1, attention_mask: torch.LongTensor | None = None) -> list[Processor]:
     """The processors `generate` would use, in the library's order: penalties first, then (sampling only)
-    temperature, top-k, top-p, min-p. Each is validated even when it would be a no-op."""
+    temperature, top-k, top-p, min-p. Each is validated even when it would be a no-op. With an attention mask,
+    the repetition penalty leaves each row's left padding out, as `generate` does."""
     Temperature(temperature), RepetitionPenalty(repetition_penalty), TopP(top_p)  # validate every setting
     _require(isinstance(top_k, int) and not isinstance(top_k, bool) and top_k >= 0,
              f"top_k must be an integer >= 0 (0 = off), got {top_k!r}")
     processors: list[Processor] = []
     if repetition_penalty != 1.0:
-        processors.append(RepetitionPenalty(repetition_penalty))
+        padding = None if attention_mask is None else (attention_mask != 0).int().argmax(dim=1)
+        processors.append(RepetitionPenalty(repetition_penalty, prompt_ignore_length=padding))
     if do_sample:
         if temperature != 1.0:
             processors.append(Temperature(temperature))
@@ -134,30 +156,30 @@ def build_processors(*, do_sample: bool, temperature: float = 1.0, top_k: int = 
 
 # ---------------------------------------------------------------- stopping criteria
 
-class MaxLength:
+class MaxLength(_Shown, StoppingCriteria):
     """Stop every row once the sequence (prompt + new tokens) reaches max_length."""
 
     def __init__(self, max_length: int):
         self.max_length = max_length
 
-    def __call__(self, input_ids, scores):
+    def __call__(self, input_ids, scores, **kwargs):
         return torch.full((input_ids.shape[0],), input_ids.shape[1] >= self.max_length, dtype=torch.bool)
 
 
-class EosToken:
+class EosToken(_Shown, StoppingCriteria):
     """Stop a row when its last token is one of the end-of-sequence ids."""
 
     def __init__(self, eos_token_id: int | Sequence[int]):
         ids = [eos_token_id] if isinstance(eos_token_id, int) else list(eos_token_id)
         _require(bool(ids) and all(isinstance(i, int) and i >= 0 for i in ids),
                  f"eos_token_id must be a token id or a list of them, got {eos_token_id!r}")
-        self.eos = torch.tensor(ids)
+        self.eos_token_id, self.eos = eos_token_id, torch.tensor(ids)
 
-    def __call__(self, input_ids, scores):
+    def __call__(self, input_ids, scores, **kwargs):
         return torch.isin(input_ids[:, -1], self.eos.to(input_ids.device))
 
 
-class StopStrings:
+class StopStrings(_Shown, StoppingCriteria):
     """Stop a row when its decoded text ends with one of the strings (a custom criterion, e.g. "\\n\\n")."""
 
     def __init__(self, tokenizer, stop_strings: Sequence[str], prompt_length: int, lookback: int = 16):
@@ -166,7 +188,7 @@ class StopStrings:
         self.tokenizer, self.stop_strings = tokenizer, tuple(stop_strings)
         self.prompt_length, self.lookback = prompt_length, lookback
 
-    def __call__(self, input_ids, scores):
+    def __call__(self, input_ids, scores, **kwargs):
         tails = self.tokenizer.batch_decode(input_ids[:, max(self.prompt_length, input_ids.shape[1] - self.lookback):])
         return torch.tensor([tail.endswith(self.stop_strings) for tail in tails], dtype=torch.bool)
 
@@ -255,15 +277,16 @@ def generate(model, input_ids: torch.LongTensor, attention_mask: torch.LongTenso
     eos = EosToken(eos_token_id) if eos_token_id not in (None, []) else None  # [] = never stop early
     if pad_token_id is None and eos is not None:
         pad_token_id = int(eos.eos[0])
-    processors = list(logits_processors) if logits_processors is not None else build_processors(
-        do_sample=do_sample, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p,
-        repetition_penalty=repetition_penalty, min_tokens_to_keep=1 if num_beams == 1 else 2)
     criteria = [MaxLength(input_ids.shape[1] + max_new_tokens), *([eos] if eos else []), *stopping_criteria]
 
     copies = num_beams * (num_return_sequences if num_beams == 1 else 1)
     input_ids = input_ids.repeat_interleave(copies, dim=0)
     if attention_mask is not None:
         attention_mask = attention_mask.repeat_interleave(copies, dim=0)
+    processors = list(logits_processors) if logits_processors is not None else build_processors(
+        do_sample=do_sample, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p,
+        repetition_penalty=repetition_penalty, min_tokens_to_keep=1 if num_beams == 1 else 2,
+        attention_mask=attention_mask)
     with torch.no_grad():
         if num_beams == 1:
             return _sample_or_greedy(model, input_ids, attention_mask, processors, criteria, do_sample,

@@ -1,9 +1,9 @@
 """labkit.decoding is proven equal to transformers: same tokens as model.generate, same scores as its warpers."""
 import pytest
 import torch
-from transformers import (AutoModelForCausalLM, AutoTokenizer, GPT2Config, LlamaConfig, MinPLogitsWarper, Qwen2Config,
-                          RepetitionPenaltyLogitsProcessor, TemperatureLogitsWarper, TopKLogitsWarper,
-                          TopPLogitsWarper)
+from transformers import (AutoModelForCausalLM, AutoTokenizer, GPT2Config, LlamaConfig, LogitsProcessor,
+                          MinPLogitsWarper, Qwen2Config, RepetitionPenaltyLogitsProcessor, StoppingCriteria,
+                          TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 from transformers.utils import logging
 
 from labkit import checkpoint
@@ -27,9 +27,9 @@ TINY = {
 }
 
 
-def tiny_prompts():
+def tiny_prompts(seed=1):
     """Two prompts: one on its own, and a left-padded batch of three with an attention mask."""
-    g = torch.Generator().manual_seed(1)
+    g = torch.Generator().manual_seed(seed)
     single = (torch.randint(3, VOCAB, (1, 5), generator=g), None)
     lengths = [6, 3, 4]
     ids = torch.zeros(3, 6, dtype=torch.long)
@@ -119,6 +119,70 @@ def test_several_eos_ids_stop_rows_and_pad_them(tiny_case):
     assert ours.shape[1] <= free.shape[1]
 
 
+def padded_with_the_favourite(model):
+    """A left-padded batch whose pad token is a padded row's most likely next token and occurs in that row only
+    as padding. Padding is masked out, so the pad token's id does not change the model's outputs."""
+    for seed in range(100):
+        ids, mask = tiny_prompts(seed)[1]
+        favourite = int(dec.generate(model, ids, mask, max_new_tokens=1, eos_token_id=[])[1, -1])
+        if favourite not in ids[1][mask[1] == 1].tolist():
+            return ids.masked_fill(mask == 0, favourite), mask, favourite
+    raise AssertionError("no prompt found whose favourite next token is not already in it")
+
+
+def test_repetition_penalty_leaves_left_padding_out(tiny_case):
+    """generate() penalises only real tokens. Make the pad token the padded rows' favourite next token: counting
+    the padding as seen (the old behaviour) would penalise it and change the greedy continuation."""
+    name, model, _ = tiny_case
+    ids, mask, favourite = padded_with_the_favourite(model)
+    settings = dict(max_new_tokens=6, repetition_penalty=5.0, pad_token_id=favourite, eos_token_id=[])
+    ours, theirs = both(model, ids, mask, **settings)
+    assert torch.equal(ours, theirs), name
+    assert int(ours[1, ids.shape[1]]) == favourite  # the padding did not count against it
+    counted = dec.generate(model, ids, mask, logits_processors=[dec.RepetitionPenalty(5.0)], **settings)
+    assert int(counted[1, ids.shape[1]]) != favourite  # what counting the padding would have done
+
+
+def test_repetition_penalty_ignores_padding_in_beams_and_samples(tiny_case):
+    name, model, _ = tiny_case
+    ids, mask, _ = padded_with_the_favourite(model)
+    for settings in (dict(num_beams=3, num_return_sequences=2),
+                     dict(do_sample=True, top_k=10, num_return_sequences=2)):
+        ours, theirs = both(model, ids, mask, seed=0, max_new_tokens=5, repetition_penalty=3.0, pad_token_id=0,
+                            **settings)
+        assert torch.equal(ours, theirs), (name, settings)
+
+
+def test_the_kit_pieces_are_transformers_objects_that_generate_accepts(tiny_case):
+    """Passed to model.generate(), the kit's processors and criteria give the tokens of the built-in settings."""
+    name, model, prompts = tiny_case
+    ids, mask = prompts[1]
+    assert all(isinstance(p, LogitsProcessor) for p in dec.build_processors(
+        do_sample=True, temperature=0.7, top_k=5, top_p=0.9, min_p=0.1, repetition_penalty=1.2))
+    assert all(isinstance(c, StoppingCriteria) for c in (dec.MaxLength(5), dec.EosToken(3)))
+    torch.manual_seed(4)
+    builtin = model.generate(ids, attention_mask=mask, do_sample=True, temperature=0.7, top_k=5, top_p=0.9,
+                             max_new_tokens=8, pad_token_id=0)
+    torch.manual_seed(4)
+    kit = model.generate(ids, attention_mask=mask, do_sample=True, top_k=0, max_new_tokens=8, pad_token_id=0,
+                         logits_processor=[dec.Temperature(0.7), dec.TopK(5), dec.TopP(0.9)])
+    assert torch.equal(kit, builtin), name
+    free = model.generate(ids, attention_mask=mask, max_new_tokens=8, pad_token_id=0)
+    stop = int(free[0, ids.shape[1] + 2])
+    builtin = model.generate(ids, attention_mask=mask, max_new_tokens=8, pad_token_id=0, eos_token_id=stop)
+    kit = model.generate(ids, attention_mask=mask, max_new_tokens=8, pad_token_id=0, eos_token_id=None,
+                         stopping_criteria=[dec.EosToken(stop)])
+    assert torch.equal(kit[:, :builtin.shape[1]], builtin) and kit.shape[1] == builtin.shape[1], name
+
+
+def test_the_kit_pieces_have_readable_reprs():
+    assert repr(dec.TopK(50)) == "TopK(top_k=50, min_tokens_to_keep=1, filter_value=-inf)"
+    assert repr(dec.Temperature(0.7)) == "Temperature(temperature=0.7)"
+    assert repr(dec.RepetitionPenalty(1.2)) == "RepetitionPenalty(penalty=1.2, prompt_ignore_length=None)"
+    assert repr(dec.EosToken([2, 3])) == "EosToken(eos_token_id=[2, 3])"
+    assert repr(dec.MaxLength(20)) == "MaxLength(max_length=20)"
+
+
 def test_smollm2_greedy_sampling_and_beams_equal_generate(smol):
     tok, model, prompts = smol
     eos, pad = tok.eos_token_id, tok.pad_token_id
@@ -184,7 +248,19 @@ PAIRS = [
     (lambda: dec.MinP(0.1), lambda: MinPLogitsWarper(0.1)),
     (lambda: dec.RepetitionPenalty(1.3), lambda: RepetitionPenaltyLogitsProcessor(1.3)),
     (lambda: dec.RepetitionPenalty(0.8), lambda: RepetitionPenaltyLogitsProcessor(0.8)),
+    (lambda: dec.RepetitionPenalty(1.5, prompt_ignore_length=3),
+     lambda: RepetitionPenaltyLogitsProcessor(1.5, prompt_ignore_length=3)),
 ]
+
+
+@pytest.mark.parametrize("rows", [1, 2, 4])
+def test_repetition_penalty_per_row_ignore_lengths_equal_the_library(rows):
+    logits = random_logits(rows, (rows, 50))
+    input_ids = torch.randint(0, 50, (rows, 6), generator=torch.Generator().manual_seed(rows))
+    ignore = torch.arange(rows) % 6
+    ours = dec.RepetitionPenalty(2.0, prompt_ignore_length=ignore)(input_ids, logits.clone())
+    theirs = RepetitionPenaltyLogitsProcessor(2.0, prompt_ignore_length=ignore.clone())(input_ids, logits.clone())
+    assert torch.equal(ours, theirs)
 
 
 @pytest.mark.parametrize("pair", range(len(PAIRS)))
