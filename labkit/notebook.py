@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import platform as _platform
 import sys
-import warnings
 from dataclasses import dataclass
 
 from .catalogue import model_source
@@ -72,13 +71,15 @@ def setup(seed: int = 0, quiet: bool | None = None, source: str | None = None, s
         os.environ["TQDM_DISABLE"] = "1"
         os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 
+    from . import warnings_policy
+
+    warnings_policy.install()  # before the libraries load: in `make test` their drift warnings are errors
+
     import datasets
     import matplotlib
     import torch
     import transformers
 
-    # deprecation notices from inside the libraries: nothing a learner can act on
-    warnings.filterwarnings("ignore", category=FutureWarning, module="(pyarrow|datasets|transformers)")
     transformers.set_seed(seed)
     transformers.logging.set_verbosity_error()
     datasets.logging.set_verbosity_error()

@@ -137,8 +137,8 @@ class DecodingExplorer:
         labels = [repr(self.tokenizer.decode(int(i)))[1:-1].replace(" ", "␣") for i in self._top]
         ax, x = self.ax, range(len(self._top))
         ax.clear()
-        ax.bar([i - 0.2 for i in x], before[self._top], 0.4, color="#c6dbef", label="model (T = 1)")
-        self._after_bars = ax.bar([i + 0.2 for i in x], before[self._top], 0.4, color="#08519c",
+        ax.bar([i - 0.2 for i in x], before[self._top].numpy(), 0.4, color="#c6dbef", label="model (T = 1)")
+        self._after_bars = ax.bar([i + 0.2 for i in x], before[self._top].numpy(), 0.4, color="#08519c",
                                   label="after your settings", animated=True)
         self._marks = [ax.text(i + 0.2, 0, "✕", color="#d62728", ha="center", va="bottom", fontsize=11,
                                animated=True) for i in x]

@@ -1,6 +1,13 @@
 import pytest
 
+from labkit import warnings_policy
 from labkit.prepare import status
+
+
+def pytest_configure(config):
+    """Drift warnings fail the test that raised them (allowed ones are listed, with why, in labkit.warnings_policy)."""
+    for line in warnings_policy.pytest_filters():
+        config.addinivalue_line("filterwarnings", line)
 
 
 @pytest.fixture(scope="session")

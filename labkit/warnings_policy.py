@@ -1,0 +1,39 @@
+"""API drift is caught before learners see it: in `make test` (LABKIT_STRICT_WARNINGS=1), a DeprecationWarning or
+FutureWarning is an error, in the library tests (tests/conftest.py) and in every notebook's kernel (`setup()`).
+
+A warning may be allowed only in ALLOWED, with the reason it is not ours to fix. Learners never see those either.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+STRICT_ENV = "LABKIT_STRICT_WARNINGS"
+DRIFT = (DeprecationWarning, FutureWarning)
+# In a kernel, the code a warning is attributed to: the notebook, the kit, or the course's libraries (a kernel's own
+# machinery may warn about its own internals, which no notebook can change).
+COURSE_CODE = r"(__main__|labkit|transformers|datasets|tokenizers|accelerate|torch|huggingface_hub|safetensors)(\..*)?"
+
+# (category, message regex, why it is not ours to fix). Messages without ':' (pytest splits its filters on it).
+ALLOWED: list[tuple[type[Warning], str, str]] = []
+
+
+def strict(env: dict | None = None) -> bool:
+    env = os.environ if env is None else env
+    return env.get(STRICT_ENV, "").lower() not in ("", "0", "false", "no")
+
+
+def install(strict_mode: bool | None = None) -> None:
+    """Drift warnings from the course's code become errors (strict) or keep Python's defaults; allowed ones are
+    silenced either way."""
+    if strict(None) if strict_mode is None else strict_mode:
+        for category in DRIFT:
+            warnings.filterwarnings("error", category=category, module=COURSE_CODE)
+    for category, message, _why in ALLOWED:
+        warnings.filterwarnings("ignore", message=message, category=category)
+
+
+def pytest_filters() -> list[str]:
+    """The same policy as pytest `filterwarnings` lines (later lines win): every drift warning is an error."""
+    return [*(f"error::{c.__name__}" for c in DRIFT),
+            *(f"ignore:{message}:{category.__name__}" for category, message, _why in ALLOWED)]
