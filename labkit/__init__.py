@@ -14,7 +14,7 @@ from .doctor import doctor
 from .notebook import free_memory, setup
 from .paths import kit_home
 
-_SUBMODULES = ("attention", "data", "decoding", "widgets")  # import torch: loaded on first use
+_SUBMODULES = ("attention", "data", "decoding", "offline_views", "widgets")  # import torch: loaded on first use
 
 
 def __getattr__(name):

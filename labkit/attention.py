@@ -1,5 +1,5 @@
 """Attention maps with matplotlib: every layer x head at once, one head zoomed in, the average over heads, and a
-layer/head explorer widget. They work offline and in tests, unlike bertviz's browser views.
+layer/head explorer widget. They work offline and in tests.
 
 ``attentions`` is what a model returns with ``output_attentions=True`` (and ``attn_implementation="eager"``): one
 tensor per layer of shape (batch, heads, query, key). Every function looks at one input of the batch.
@@ -52,7 +52,7 @@ def attention_grid(attentions, tokens: Sequence[str], batch_index: int = 0, titl
     for layer in range(layers):
         for head in range(heads):
             ax = axes[layer][head]
-            ax.imshow(weights[layer, head], vmin=0, vmax=1, cmap="viridis")
+            ax.imshow(weights[layer, head].numpy(), vmin=0, vmax=1, cmap="viridis")
             ax.set_xticks(range(n), tokens if layer == layers - 1 else [""] * n, rotation=90, fontsize=5)
             ax.set_yticks(range(n), tokens if head == 0 else [""] * n, fontsize=5)
             ax.tick_params(length=0)
@@ -77,7 +77,7 @@ def attention_head(attentions, tokens: Sequence[str], layer: int, head: int, bat
     grid = weights[layer, head]
     fig = ax.figure if ax is not None else plt.figure(figsize=(0.45 * len(tokens) + 2.5, 0.4 * len(tokens) + 1.5))
     ax = ax or fig.add_subplot()
-    image = ax.imshow(grid, vmin=0, vmax=1, cmap="viridis")
+    image = ax.imshow(grid.numpy(), vmin=0, vmax=1, cmap="viridis")
     ax.set_xticks(range(len(tokens)), tokens, rotation=90)
     ax.set_yticks(range(len(tokens)), tokens)
     ax.set_xlabel("key (attended to)")
@@ -104,7 +104,7 @@ def attention_average(attentions, tokens: Sequence[str], batch_index: int = 0):
     layers, n = weights.shape[0], len(tokens)
     fig, axes = plt.subplots(1, layers, figsize=(2.2 * layers + 1, 2.6), squeeze=False)
     for layer, ax in enumerate(axes[0]):
-        ax.imshow(weights[layer].mean(0), vmin=0, vmax=1, cmap="viridis")
+        ax.imshow(weights[layer].mean(0).numpy(), vmin=0, vmax=1, cmap="viridis")
         ax.set_xticks(range(n), tokens, rotation=90, fontsize=6)
         ax.set_yticks(range(n), tokens if layer == 0 else [""] * n, fontsize=6)
         ax.tick_params(length=0)
@@ -128,8 +128,8 @@ def representation_drift(hidden_states, tokens: Sequence[str], batch_index: int 
     start = torch.stack([cos(states[i], states[0], dim=-1) for i in range(len(states))])  # (layers + 1, tokens)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
     for t, token in enumerate(tokens):
-        left.plot(range(1, len(states)), step[:, t], marker=".", label=token)
-        right.plot(range(len(states)), start[:, t], marker=".", label=token)
+        left.plot(range(1, len(states)), step[:, t].numpy(), marker=".", label=token)
+        right.plot(range(len(states)), start[:, t].numpy(), marker=".", label=token)
     left.set_title("similarity to the previous layer")
     right.set_title("similarity to the token's embedding (layer 0)")
     for ax in (left, right):
@@ -160,18 +160,6 @@ def head_patterns(attentions, tokens: Sequence[str], batch_index: int = 0) -> di
         "[SEP]": weights[..., :, sep].sum(-1).mean(-1) if sep else torch.zeros(weights.shape[:2]),
         "punctuation": weights[..., :, punct].sum(-1).mean(-1) if punct else torch.zeros(weights.shape[:2]),
     }
-
-
-def cdn_reachable(url: str = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js",
-                  timeout: float = 2.0) -> bool:
-    """Whether the CDN that bertviz's views load their scripts from answers (they show blank without it)."""
-    import urllib.request
-
-    try:
-        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout)
-        return True
-    except Exception:
-        return False
 
 
 class AttentionExplorer:

@@ -49,9 +49,20 @@ def _version_tuple(text: str) -> tuple:
 
 
 def check_python() -> Check:
+    """Against the kit's own Requires-Python (pyproject.toml, as installed)."""
+    from importlib.metadata import PackageNotFoundError, metadata
+    from packaging.specifiers import SpecifierSet
+
     version = ".".join(map(str, sys.version_info[:3]))
-    if sys.version_info < (3, 10):
-        return Check("FAIL", "Python", f"{version} is too old", "install Python 3.10 or newer (3.11 is tested)")
+    try:
+        wanted = metadata("labkit")["Requires-Python"]
+    except PackageNotFoundError:
+        return Check("WARN", "Python", f"{version} (the kit is not installed, so its range is unknown)",
+                     "run `make install`")
+    if version not in SpecifierSet(wanted):
+        oldest = wanted.lstrip(">=")
+        return Check("FAIL", "Python", f"{version} is outside the supported range {wanted}",
+                     f"install Python {oldest} or newer and run `make lab PYTHON=python{oldest}`")
     return Check("OK", "Python", version)
 
 
@@ -90,7 +101,7 @@ def check_accelerator() -> Check:
 
 
 def check_assets() -> list[Check]:
-    from .prepare import assets, problem_with
+    from .prepare import assets, missing_tool, problem_with
 
     home, offline = kit_home(), model_source() == "offline"
     checks = []
@@ -98,6 +109,8 @@ def check_assets() -> list[Check]:
         problem = problem_with(home / asset.folder, asset.recipe)
         if problem is None:
             checks.append(Check("OK", f"offline {asset.name}", str(home / asset.folder)))
+        elif missing_tool(asset):  # a view that needs the internet, not a broken course
+            checks.append(Check("WARN", f"offline {asset.name}", problem, missing_tool(asset)))
         else:
             checks.append(Check("FAIL" if offline else "WARN", f"offline {asset.name}", problem,
                                 "run `labkit prepare` (or `make prepare`)"))

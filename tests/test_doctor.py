@@ -30,7 +30,9 @@ def test_broken_environment_fails_with_fixes(tmp_path):
     lines = out.splitlines()
     bertviz = next(i for i, line in enumerate(lines) if line.startswith("[FAIL] bertviz"))
     assert "fix: run `make install`" in lines[bertviz + 1]
-    assert sum(line.startswith("[FAIL] offline ") for line in lines) == 5
+    from labkit.prepare import assets
+
+    assert sum(line.startswith("[FAIL] offline ") for line in lines) == len(assets())
     assert "fix: run `labkit prepare`" in out
     assert "failed" in lines[-1] and "bertviz" in lines[-1]
 
@@ -50,3 +52,12 @@ def test_old_version_is_a_failure():
 def test_line_format():
     assert Check("OK", "torch", "2.13.0").line() == "[OK]   torch: 2.13.0"
     assert Check("WARN", "hub", "down", "get online").line() == "[WARN] hub: down\n       fix: get online"
+
+
+def test_without_npm_bertviz_scripts_are_a_warning_with_the_fix(tmp_path):
+    """bertviz's offline scripts need npm to fetch; without it the course still works, so the doctor warns."""
+    code = ("import shutil; which = shutil.which; shutil.which = lambda n, *a, **k: None if n == 'npm' else which(n)\n"
+            "from labkit.doctor import doctor; raise SystemExit(doctor(hub_timeout=1))")
+    _, out = run_doctor({"LABKIT_HOME": str(tmp_path), "LABKIT_SOURCE": "offline"}, code)
+    line = next(line for line in out.splitlines() if "offline bertviz-scripts" in line)
+    assert line.startswith("[WARN]") and "install Node.js" in out

@@ -134,3 +134,28 @@ def test_a_ready_kit_home_is_only_read(prepared, monkeypatch):
     monkeypatch.setattr(prep, "_exclusive", no_writes)
     monkeypatch.setattr(prep, "_install", no_writes)
     assert set(prep.prepare(log=lambda _: None).values()) == {"ready"}
+
+
+def test_bertviz_scripts_come_from_npm_pinned_and_verified(empty_home):
+    result = prep.prepare(only=["bertviz-scripts"], quiet=True, log=lambda _: None)
+    assert result == {"bertviz-scripts": "built"}
+    folder = empty_home / "web/bertviz"
+    expected = ["MANIFEST.json", *(p.saved_as for p in prep.NPM.values())]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
+    assert 'version="5.7.0"' in (folder / "d3.min.js").read_text()  # the d3 that bertviz asks for
+    assert not list((empty_home / "downloads").glob("*.tgz"))  # tarballs removed after use
+
+
+def test_an_npm_tarball_that_does_not_match_its_pin_is_refused(empty_home, monkeypatch):
+    monkeypatch.setitem(prep.NPM, "d3", replace(prep.NPM["d3"], sha256="0" * 64))
+    with pytest.raises(prep.IntegrityError, match="pinned SHA-256"):
+        prep.prepare(only=["bertviz-scripts"], quiet=True, log=lambda _: None)
+    assert not (empty_home / "web/bertviz").exists()
+
+
+def test_without_npm_the_scripts_are_left_out_with_a_warning(empty_home, monkeypatch):
+    which = prep.shutil.which
+    monkeypatch.setattr(prep.shutil, "which", lambda name, *a, **k: None if name == "npm" else which(name, *a, **k))
+    lines = []
+    assert prep.prepare(only=["bertviz-scripts"], quiet=True, log=lines.append) == {}
+    assert any(line.startswith("[WARN] bertviz-scripts left out: npm is not installed") for line in lines)
