@@ -6,24 +6,44 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600
 LAB_ARGS ?=
+# torch's version comes from the lock; on Linux with no NVIDIA GPU the CPU build comes from this index.
+TORCH := $(shell sed -n 's/^torch==//p' requirements.lock)
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+# JupyterLab refuses to start as root unless told; containers, cloud VMs and classroom images often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # The browser the e2e tests drive: Debian's Chromium (Playwright never downloads one here).
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install prepare lab test test-e2e test-fast doctor benchmark benchmark-notebooks tables lock clean
+.PHONY: help install prepare lab test test-e2e test-fast test-latest doctor benchmark benchmark-notebooks tables lock clean
 
 help:
 	@echo "make lab      install, prepare offline models, open JupyterLab on notebooks/"
 	@echo "make test     install, prepare, run all tests and every notebook under nbval"
 	@echo "make test-e2e the notebooks in a real browser (JupyterLab + Chromium; installs chromium via apt)"
+	@echo "make test-latest        the tests and notebooks on the newest releases pyproject.toml admits (maintainers)"
 	@echo "make doctor   check the environment"
 	@echo "make prepare  (re)build the offline models and data in the kit home"
 	@echo "make benchmark          generation speed (ours vs model.generate, KV cache, widget redraw)"
 	@echo "make benchmark-notebooks  time and peak memory of every notebook"
 
+# $(call cpu_torch,PYTHON,REQUIREMENT): on Linux with no NVIDIA GPU, torch's CPU build (about 0.2 GB of wheel
+# instead of several GB of CUDA libraries) from the PyTorch project's CPU index; when that index cannot be reached,
+# the next pip install takes torch from the default index instead.
+define cpu_torch
+	@if [ "$$(uname -s)" = Linux ] && ! nvidia-smi -L >/dev/null 2>&1; then \
+	  echo "No NVIDIA GPU: installing the CPU build of $(2) from $(TORCH_CPU_INDEX)"; \
+	  $(1) -m pip install --quiet --disable-pip-version-check --timeout 20 --retries 1 \
+	    --index-url $(TORCH_CPU_INDEX) "$(2)" || \
+	  echo "The PyTorch CPU index could not be reached: torch comes from the default index (on Linux, the CUDA build)"; \
+	fi
+endef
+
 # The virtual environment, rebuilt when the lock or the package metadata change.
 $(BIN)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) tools/check_python.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(call cpu_torch,$(BIN)/python,torch==$(TORCH))
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
@@ -37,10 +57,11 @@ doctor: install
 	$(BIN)/labkit doctor
 
 lab: prepare
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+	@$(if $(ALLOW_ROOT),echo "Running as root (a container or VM?): starting JupyterLab with --allow-root")
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: prepare
-	LABKIT_QUIET=1 $(BIN)/python -m pytest tests notebooks --ignore=tests/e2e $(NBVAL)
+	LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 $(BIN)/python -m pytest tests notebooks --ignore=tests/e2e $(NBVAL)
 
 # JupyterLab on localhost driven by Playwright in Debian's Chromium; screenshots kept in tests/e2e/screenshots/.
 test-e2e: prepare $(CHROMIUM)
@@ -50,6 +71,17 @@ $(CHROMIUM):
 	@echo "Installing Debian's chromium for the browser tests (apt)..."
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium || \
 	  { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+
+# Maintainers, before raising the lock: a fresh environment with the newest releases pyproject.toml admits, the
+# library tests and every notebook under nbval, and a report of what changed (build/latest-report.txt).
+LATEST := build/venv-latest
+test-latest: prepare
+	rm -rf $(LATEST) && mkdir -p build && $(PYTHON) -m venv $(LATEST)
+	$(call cpu_torch,$(LATEST)/bin/python,torch)
+	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade -e ".[test]"
+	-LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 $(LATEST)/bin/python -m pytest tests notebooks --ignore=tests/e2e \
+	  $(NBVAL) -q -rfE --junitxml=build/latest-junit.xml > build/latest-pytest.log 2>&1
+	$(LATEST)/bin/python tools/latest_report.py $(LATEST)/bin/python build/latest-junit.xml | tee build/latest-report.txt
 
 # Library tests only, no notebooks.
 test-fast: prepare

@@ -1,0 +1,87 @@
+"""What `make` does before the course starts: the Python check, the supported versions, JupyterLab as root."""
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+SUPPORTED = [c.rsplit(" ", 1)[1] for c in PYPROJECT["classifiers"] if c.startswith("Programming Language :: Python ::")]
+sys.path.insert(0, str(ROOT / "tools"))
+import check_python  # noqa: E402
+
+
+def test_the_supported_versions_start_at_requires_python():
+    assert PYPROJECT["requires-python"] == f">={SUPPORTED[0]}"
+    assert check_python.supported() == (tuple(int(n) for n in SUPPORTED[0].split(".")), SUPPORTED)
+    assert f"Python {SUPPORTED[0]}" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("version", SUPPORTED)
+def test_the_lock_installs_from_wheels_on_each_supported_python(version, tmp_path):
+    """pip resolves every pinned version to a binary wheel for that Python (metadata only: nothing installed)."""
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+                           "--only-binary=:all:", "--python-version", version, "--target", str(tmp_path / "t"),
+                           "--report", str(tmp_path / "report.json"), "-r", str(ROOT / "requirements.lock")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    chosen = {i["metadata"]["name"].lower(): i["metadata"]["version"]
+              for i in json.loads((tmp_path / "report.json").read_text())["install"]}
+    assert chosen["transformers"] == "5.23.0" and chosen["torch"].startswith("2.13.0")
+
+
+def test_an_older_python_is_refused_before_pip_with_what_to_do(tmp_path):
+    """`make install` with a Python 3.10 (an interpreter that reports 3.10 to the check) stops with the fix."""
+    fake = tmp_path / "python3.10"
+    fake.write_text(f"#!/bin/sh\nexec {sys.executable} -c \"import sys, runpy; "
+                    "sys.version_info = (3, 10, 12, 'final', 0); sys.argv = sys.argv[1:]; "
+                    "runpy.run_path(sys.argv[0], run_name='__main__')\" \"$@\"\n")
+    fake.chmod(0o755)
+    done = subprocess.run(["make", "-s", "install", f"PYTHON={fake}", f"VENV={tmp_path / 'venv'}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert f"The kit needs Python {SUPPORTED[0]} or newer" in done.stderr and "this is Python 3.10.12" in done.stderr
+    assert f"make lab PYTHON=python{SUPPORTED[0]}" in done.stderr
+    assert not (tmp_path / "venv").exists(), "nothing is installed for an unsupported Python"
+    assert check_python.problem(sys.version_info) is None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the --allow-root case needs root (containers, CI)")
+def test_make_lab_serves_as_root(prepared):
+    port, token = free_port(), secrets.token_hex(8)
+    args = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --IdentityProvider.token={token}"
+    lab = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert lab.poll() is None, f"make lab exited ({lab.returncode}):\n{lab.stdout.read()[-2000:]}"
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
+                                                 headers={"Authorization": f"token {token}"})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.status == 200
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "JupyterLab did not answer within 120 s"
+                time.sleep(1)
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        output = lab.communicate(timeout=30)[0]
+    assert re.search(r"Running as root .*--allow-root", output), output[-2000:]
