@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+
 class PrepareError(RuntimeError):
     """Something `labkit prepare` cannot do; the message says what to do about it."""
 

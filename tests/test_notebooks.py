@@ -41,12 +41,20 @@ def test_saved_from_one_clean_run_in_order(path):
     assert counts == list(range(1, len(counts) + 1)), f"{path.name}: cells out of execution order: {counts}"
 
 
+RAISES = "raises-exception"  # the cell tag that JupyterLab's Run All, nbclient, nbconvert and nbval all honour
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_no_stored_errors_except_expected_ones(path):
+def test_only_tagged_cells_raise(path):
+    """A cell that raises on purpose carries the tag (else Run All stops there), and a tagged cell does raise."""
     for cell in code_cells(path):
         source = "".join(cell["source"])
+        tagged = RAISES in cell["metadata"].get("tags", [])
         errors = [o for o in cell["outputs"] if o["output_type"] == "error"]
-        assert not errors or "NBVAL_RAISES_EXCEPTION" in source, f"{path.name}: error stored in:\n{source[:200]}"
+        problem = "an untagged cell raised" if errors else f"a cell tagged {RAISES!r} did not raise"
+        assert bool(errors) == tagged, f"{path.name}: {problem}:\n{source[:200]}"
+        assert "NBVAL_RAISES_EXCEPTION" not in source, (
+            f"{path.name}: tag the cell {RAISES!r} instead of the nbval comment (JupyterLab ignores the comment)")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

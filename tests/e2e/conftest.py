@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,10 +138,28 @@ def browser():
             browser.close()
 
 
+LOCAL = ("127.0.0.1", "localhost", "[::1]")
+
+
 @pytest.fixture
 def page(browser, lab):
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    """A fresh browser tab that can reach only this machine: every request leaving localhost is aborted and listed
+    in ``page.blocked``, as in a classroom with no internet."""
+    # service workers would bypass the route below (Playwright cannot see their requests)
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, service_workers="block")
+    blocked = []
+
+    def only_local(route):
+        host = urllib.parse.urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL or f"[{host}]" in LOCAL:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
     page = context.new_page()
+    page.blocked = blocked
     page.set_default_timeout(30_000)
     try:
         yield page
@@ -148,6 +167,17 @@ def page(browser, lab):
         context.close()
         for session in lab.api("sessions"):  # one kernel at a time keeps memory low
             lab.api(f"sessions/{session['id']}", method="DELETE")
+
+
+TIMES: dict[str, float] = {}  # notebook -> seconds of Run All in the browser, printed at the end
+
+
+def pytest_terminal_summary(terminalreporter):
+    if TIMES:
+        terminalreporter.section("Run All in JupyterLab (Chromium), per notebook")
+        for name, seconds in TIMES.items():
+            terminalreporter.write_line(f"{name:32s} {seconds:6.1f} s")
+        terminalreporter.write_line(f"{'all notebooks':32s} {sum(TIMES.values()):6.1f} s")
 
 
 @pytest.fixture

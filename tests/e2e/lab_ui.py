@@ -10,6 +10,10 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 PROMPTS = "[...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
 
 TRACEBACK = "Traceback (most recent call last)"
+# The code cells (0-based) whose output shows a traceback.
+RAISED = f"""[...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].map((c, i) =>
+    [...c.querySelectorAll('.jp-OutputArea-output')].some(o => o.textContent.includes('{TRACEBACK}')) ? i : -1)
+    .filter(i => i >= 0)"""
 
 
 def open_notebook(page, lab, name: str, timeout_s: float = 90) -> None:
@@ -28,27 +32,33 @@ def open_notebook(page, lab, name: str, timeout_s: float = 90) -> None:
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"{name}: expected one idle kernel, the server has {sessions}")
-        time.sleep(0.5)
+        page.wait_for_timeout(500)  # not time.sleep: the page (and its request routing) must keep running
 
 
-def run_all(page, timeout_s: float = 300) -> list[str]:
-    """Run > Run All Cells, from the menu; wait until every code cell ran or one raised; fail on the latter."""
+def run_all(page, raising: set[int] = frozenset(), timeout_s: float = 300) -> list[str]:
+    """Run > Run All Cells, from the menu; wait until every code cell ran, or until an unexpected traceback stops
+    the run. ``raising`` holds the code cells (0-based) tagged ``raises-exception``: they must raise, and only they.
+    """
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    # cells are queued one after the other, so wait for all of them (or for an error, which stops the run)
-    done = f"""() => {{
+    # cells are queued one after the other, so wait for all of them (or for an unexpected error, which stops it)
+    done = f"""expected => {{
         const p = {PROMPTS};
-        const raised = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')]
-            .some(o => o.textContent.includes('{TRACEBACK}'));
-        return raised || (p.length > 0 && p.every(t => /^\\[\\d+\\]:$/.test(t)));
+        const raised = {RAISED};
+        return raised.some(i => !expected.includes(i)) || (p.length > 0 && p.every(t => /^\\[\\d+\\]:$/.test(t)));
     }}"""
     try:
-        page.wait_for_function(done, timeout=timeout_s * 1000, polling=500)
+        page.wait_for_function(done, arg=sorted(raising), timeout=timeout_s * 1000, polling=500)
     except PlaywrightTimeout:
         raise AssertionError(f"the notebook did not finish in {timeout_s:.0f} s; prompts: {page.evaluate(PROMPTS)}")
-    tracebacks = [t for t in outputs(page) if TRACEBACK in t]
-    assert not tracebacks, f"a cell raised in the browser:\n{tracebacks[0][-2000:]}"
-    return page.evaluate(PROMPTS)
+    raised = set(page.evaluate(RAISED))
+    unexpected = [page.locator(".jp-Notebook .jp-CodeCell").nth(i).locator(".jp-OutputArea-output").all_inner_texts()
+                  for i in sorted(raised - raising)]
+    assert not unexpected, f"a cell raised in the browser:\n{''.join(unexpected[0])[-2000:]}"
+    assert raised == raising, f"cells tagged raises-exception that did not raise: {sorted(raising - raised)}"
+    prompts = page.evaluate(PROMPTS)
+    assert all(re.fullmatch(r"\[\d+\]:", p) for p in prompts), f"cells left without an execution count: {prompts}"
+    return prompts
 
 
 def outputs(page) -> list[str]:

@@ -1,23 +1,41 @@
-"""The notebooks as a learner meets them: JupyterLab in Chromium, Run All Cells, widgets moved with the mouse.
+"""The notebooks as a learner meets them: JupyterLab in Chromium with no internet, Run All Cells, widgets moved with
+the mouse. Every notebook in notebooks/ runs to its last cell; some get more checks (EXTRA, below).
 
 Screenshots of each step land in tests/e2e/screenshots/ and are kept (CI keeps them as artifacts).
 """
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
 
+from conftest import TIMES
 from lab_ui import broken_images, cell_with_source, open_notebook, outputs, run_all
 from playwright.sync_api import expect
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
-def test_00_doctor_reports_no_failure(page, lab, screenshot):
-    open_notebook(page, lab, "00_setup_check.ipynb")
-    screenshot(page, "opened")
-    run_all(page)
+def tagged_raising(path: Path) -> set[int]:
+    """The code cells (0-based, as JupyterLab lists them) tagged raises-exception."""
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    return {i for i, c in enumerate(cells) if "raises-exception" in c["metadata"].get("tags", [])}
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_run_all_reaches_the_last_cell(path, page, lab, screenshot):
+    open_notebook(page, lab, path.name)
+    started = time.monotonic()
+    run_all(page, raising=tagged_raising(path), timeout_s=600)
+    TIMES[path.name] = time.monotonic() - started
+    screenshot(page, "done")
+    assert broken_images(page) == []
+    EXTRA.get(path.stem[:2], lambda *args: None)(page, screenshot)
+    assert page.blocked == [], f"the page tried to leave localhost: {page.blocked[:5]}"
+
+
+def doctor_reports_no_failure(page, screenshot):
     doctor = cell_with_source(page, "labkit.doctor()")
     doctor.scroll_into_view_if_needed()
     screenshot(page, "doctor")
@@ -29,9 +47,7 @@ def test_00_doctor_reports_no_failure(page, lab, screenshot):
     assert "doctor: no failures, ready for the course" in [text.strip() for text in outputs(page)]
 
 
-def test_05_temperature_slider_redraws_chart_and_text(page, lab, screenshot):
-    open_notebook(page, lab, "05_decoding_explorer.ipynb")
-    run_all(page)
+def temperature_slider_redraws_chart_and_text(page, screenshot):
     cell = cell_with_source(page, "explorer.widget()")
     chart, readout = cell.locator("img.widget-image"), cell.locator(".widget-image ~ .widget-html")
     generated = cell.locator(".widget-html").last
@@ -67,9 +83,7 @@ def test_05_temperature_slider_redraws_chart_and_text(page, lab, screenshot):
     assert re.search(r"\d+\.\d s, seed 3$", text), text
 
 
-def test_06_attention_figures_render(page, lab, screenshot):
-    open_notebook(page, lab, "06_attention.ipynb")
-    run_all(page)
+def attention_figures_and_bertviz_render(page, screenshot):
     # every figure the stored notebook has, and the attention explorer's head (drawn through an Output widget)
     stored = sum("image/png" in output.get("data", {}) for cell in json.loads(NOTEBOOKS.joinpath(
         "06_attention.ipynb").read_text())["cells"] for output in cell.get("outputs", []))
@@ -90,17 +104,48 @@ def test_06_attention_figures_render(page, lab, screenshot):
     screenshot(page, "explorer-layer-changed")
     assert broken_images(page) == []
     assert explorer.locator(".widget-output img").screenshot() != before
+    # bertviz, drawn from the kit's copies of its scripts (the page cannot reach a CDN)
+    head = cell_with_source(page, "head_view(").locator("[id^='bertviz-'] svg")
+    expect(head.locator("line").first).to_be_attached(timeout=30_000)
+    head.scroll_into_view_if_needed()
+    screenshot(page, "bertviz-head-view")
+    assert head.locator("line").count() > 0 and head.locator("text").count() > 0
+    model = cell_with_source(page, "model_view(").locator("[id^='bertviz-'] svg")
+    expect(model.first).to_be_attached(timeout=30_000)
+    assert model.locator("line").count() > 0
 
 
-def test_run_all_reports_a_cell_that_raises(page, lab, screenshot):
-    """The harness itself: an error in the browser fails the run with the traceback, not a timeout."""
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": source}
+# More checks after Run All, by notebook number.
+EXTRA = {"00": doctor_reports_no_failure, "05": temperature_slider_redraws_chart_and_text,
+         "06": attention_figures_and_bertviz_render}
+
+
+def write_notebook(lab, name: str, tags: list[str]) -> None:
+    cells = [{"cell_type": "code", "metadata": {"tags": tags if "raise" in source else []}, "outputs": [],
+              "execution_count": None, "source": source}
              for source in ("x = 1", "raise ValueError('broken on purpose')", "y = 2")]
     notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                             "language": "python"}},
                 "nbformat": 4, "nbformat_minor": 5}
-    (lab.root / "notebooks" / "broken.ipynb").write_text(json.dumps(notebook))
+    (lab.root / "notebooks" / name).write_text(json.dumps(notebook))
+
+
+def test_run_all_reports_a_cell_that_raises(page, lab, screenshot):
+    """The harness itself: an untagged error fails the run with the traceback, not a timeout."""
+    write_notebook(lab, "broken.ipynb", tags=[])
     open_notebook(page, lab, "broken.ipynb")
     with pytest.raises(AssertionError, match="broken on purpose"):
         run_all(page, timeout_s=60)
     screenshot(page, "traceback")
+
+
+def test_a_tagged_cell_raises_and_run_all_goes_on(page, lab, screenshot):
+    """JupyterLab honours the raises-exception tag: the cells after it run too, and the harness accepts it."""
+    write_notebook(lab, "tagged.ipynb", tags=["raises-exception"])
+    open_notebook(page, lab, "tagged.ipynb")
+    assert run_all(page, raising={1}, timeout_s=60) == ["[1]:", "[2]:", "[3]:"]
+    screenshot(page, "tagged")
+    write_notebook(lab, "untagged.ipynb", tags=[])  # the same cells untagged: the run stops at the error
+    open_notebook(page, lab, "untagged.ipynb")
+    with pytest.raises(AssertionError, match="broken on purpose"):
+        run_all(page, raising=set(), timeout_s=60)
