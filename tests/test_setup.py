@@ -49,3 +49,34 @@ def test_setup_for_the_hub_leaves_the_hub_on_and_progress_bars_outside_ci():
     out = run_setup("import os, labkit\nenv = labkit.setup(source='hub', show=False)\n"
                     "print(env.source, env.quiet, os.environ.get('HF_HUB_OFFLINE'), os.environ.get('TQDM_DISABLE'))")
     assert out.split() == ["hub", "False", "None", "None"]
+
+
+# What a notebook cell's library call would raise: a drift warning attributed to the course's code.
+DRIFT = ("import warnings, labkit; labkit.setup(show=False)\n"
+         "for module in ('__main__', 'transformers.generation.utils', 'jupyter_client.session'):\n"
+         "    try:\n"
+         "        warnings.warn_explicit('old API', FutureWarning, 'x.py', 1, module=module)\n"
+         "        print(module, 'warned')\n"
+         "    except FutureWarning:\n"
+         "        print(module, 'raised')\n")
+
+
+def test_strict_kernels_turn_the_course_codes_drift_warnings_into_errors():
+    out = run_setup(DRIFT, LABKIT_STRICT_WARNINGS="1").splitlines()
+    assert out == ["__main__ raised", "transformers.generation.utils raised", "jupyter_client.session warned"]
+
+
+def test_learners_kernels_only_warn():
+    out = run_setup(DRIFT, LABKIT_STRICT_WARNINGS="0").splitlines()
+    assert all(line.endswith("warned") for line in out) and len(out) == 3
+
+
+def test_a_drift_warning_fails_a_library_test():
+    """tests/conftest.py installs labkit.warnings_policy's filters: warn() raises here instead of printing."""
+    import warnings
+
+    import pytest
+
+    for category in (DeprecationWarning, FutureWarning):
+        with pytest.raises(category):
+            warnings.warn("an API that will go away", category)
