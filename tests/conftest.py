@@ -1,7 +1,7 @@
 import pytest
 
 from labkit import warnings_policy
-from labkit.prepare import status
+from labkit.prepare import assets, missing_tool, status
 
 
 def pytest_configure(config):
@@ -14,6 +14,9 @@ def pytest_configure(config):
 def prepared():
     """The real kit home, prepared by `make test` (or `labkit prepare`) before the tests run."""
     problems = {name: p for name, p in status().items() if p}
+    tools = {a.name: missing_tool(a) for a in assets() if a.name in problems and missing_tool(a)}
+    if tools:  # prepare leaves these out with a warning; the tests need them (the browser test draws bertviz)
+        pytest.fail(f"the kit home lacks {sorted(tools)}: {'; '.join(tools.values())}")
     if problems:
         pytest.fail(f"the kit home is not ready ({problems}): run `labkit prepare` first")
 
