@@ -44,7 +44,7 @@ def test_binder_environment_is_conda_forge_cpu_torch_and_the_locked_versions():
     conda, pip, env = load(ROOT / "binder" / "environment.yml")
     assert env["channels"][0] == "conda-forge" and "defaults" not in env["channels"]
     assert pins(conda) == {"python": "3.11", "pytorch-cpu": LOCK["torch"]}
-    assert "pip" in conda
+    assert "pip" in conda and "nodejs" in conda  # npm, for bertviz's offline scripts
     pinned = pins(pip)
     assert len(pinned) == len(pip), f"every pip entry is pinned: {[p for p in pip if '==' not in p]}"
     assert "torch" not in pinned, "torch comes from conda-forge's CPU build, not from PyPI"

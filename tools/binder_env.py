@@ -41,7 +41,9 @@ def normalise(name: str) -> str:
 
 def render(pins: dict[str, str], python: str = "3.11") -> str:
     lines = [HEADER, "name: transformers-lab", "channels:", "  - conda-forge", "  - nodefaults", "dependencies:",
-             f"  - python={python}", "  - pip", f"  - pytorch-cpu={pins['torch']}", "  - pip:"]
+             f"  - python={python}", "  - pip", f"  - pytorch-cpu={pins['torch']}",
+             "  - nodejs  # npm: labkit prepare fetches bertviz's scripts with it, so the views draw offline",
+             "  - pip:"]
     lines += [f"      - {name}=={version}" for name, version in sorted(pins.items())
               if name != "torch" and name not in NOT_ON_BINDER]
     return "\n".join(lines) + "\n"
