@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from .paths import kit_home
 
-FOLDER = "web/bertviz"  # the bertviz-scripts asset (labkit.prepare)
 REQUIRE_TAG = '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js"></script>'
 # d3 and jQuery run with AMD's `define` hidden, so they set window.d3 and window.jQuery; then they are named
 # modules, and bertviz's requirejs(['jquery', 'd3'], ...) finds them defined instead of fetching them.
@@ -20,7 +19,10 @@ NAMED = ("<script>['d3', 'jquery'].forEach(function (name) {{ if (!requirejs.def
 
 
 def scripts_folder():
-    return kit_home() / FOLDER
+    """Where `labkit prepare` puts the bertviz-scripts asset (its folder is defined once, in labkit.prepare)."""
+    from .prepare import assets
+
+    return kit_home() / next(a.folder for a in assets() if a.name == "bertviz-scripts")
 
 
 def read(name: str) -> str:
