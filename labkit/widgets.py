@@ -124,7 +124,7 @@ class DecodingExplorer:
             bar.set_height(float(after[token]))
             marker.set_visible(bool(cut[token]))
         kept = f"{int((~cut).sum()):,} of {len(cut):,} tokens kept"
-        self._status.set_text(f"{kept} (✕ = cut)")
+        self.status.set_text(f"{kept} (✕ = cut)")
         best = int(after.argmax())
         self.readout.value = escape(f"{kept} · most likely next token: {self.tokenizer.decode(best)!r} "
                                     f"at {float(after[best]):.1%}")
@@ -143,7 +143,8 @@ class DecodingExplorer:
         self._marks = [ax.text(i + 0.2, 0, "✕", color="#d62728", ha="center", va="bottom", fontsize=11,
                                animated=True) for i in x]
         # above the plot, left of the title: never on top of a bar
-        self._status = ax.text(0, 1.02, "", transform=ax.transAxes, va="bottom", fontsize=9, animated=True)
+        # the status line above the plot (public: a notebook prints it)
+        self.status = ax.text(0, 1.02, "", transform=ax.transAxes, va="bottom", fontsize=9, animated=True)
         ax.set_xticks(list(x), labels, rotation=45, ha="right", fontsize=8)
         ax.set_ylabel("probability")
         ax.set_title("next token after the prompt")
@@ -161,7 +162,7 @@ class DecodingExplorer:
             self.canvas.draw()
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self.canvas.restore_region(self._background)
-        for artist in (*self._after_bars, *self._marks, self._status):
+        for artist in (*self._after_bars, *self._marks, self.status):
             self.ax.draw_artist(artist)
         buffer = io.BytesIO()
         Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba()).save(

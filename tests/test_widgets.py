@@ -14,7 +14,7 @@ def explorer(prepared):
 
 
 def title(explorer):
-    return explorer._status.get_text()
+    return explorer.status.get_text()
 
 
 def test_slider_moves_redraw_from_cached_logits(explorer):
