@@ -7,14 +7,13 @@ that need them, so `import labkit` and the `labkit` command start fast and work 
 __version__ = "0.1.0"
 
 from . import plots
-from .catalogue import (MODELS, MissingAssetError, UnknownRoleError, catalogue, checkpoint, model_source,
-                        using_hub)
+from .checkpoints import MissingAssetError, UnknownRoleError, catalogue, checkpoint, model_source, using_hub
 from .check import check
-from .doctor import doctor
+from .environment import doctor
 from .notebook import free_memory, setup
-from .paths import kit_home
+from .settings import kit_home
 
-_SUBMODULES = ("attention", "data", "decoding", "offline_views", "widgets")  # import torch: loaded on first use
+_SUBMODULES = ("attention", "data", "decoding", "offline_views", "training", "widgets")  # import torch: loaded on first use
 
 
 def __getattr__(name):
@@ -25,5 +24,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")
 
 
-__all__ = ["MODELS", "check", "free_memory", "MissingAssetError", "UnknownRoleError", "catalogue", "checkpoint", "doctor", "kit_home",
+__all__ = ["check", "free_memory", "MissingAssetError", "UnknownRoleError", "catalogue", "checkpoint", "doctor", "kit_home",
            "model_source", "plots", "setup", "using_hub", "__version__", *_SUBMODULES]

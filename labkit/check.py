@@ -76,7 +76,7 @@ def check(name: str, answer: Any) -> bool:
 def _tokenizer(role: str):
     from transformers import AutoTokenizer
 
-    from .catalogue import checkpoint
+    from .checkpoints import checkpoint
 
     return AutoTokenizer.from_pretrained(checkpoint(role))
 
@@ -85,7 +85,7 @@ def _tokenizer(role: str):
 def _config(role: str):
     from transformers import AutoConfig
 
-    from .catalogue import checkpoint
+    from .checkpoints import checkpoint
 
     return AutoConfig.from_pretrained(checkpoint(role))
 

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 
 
 def _prepare(args) -> int:
-    from .notebook import under_ci
     from .prepare import PrepareError, prepare
+    from .settings import settings
 
     try:
-        prepare(only=args.only or None, quiet=args.quiet or under_ci(), keep_downloads=args.keep_downloads)
+        prepare(only=args.only or None, quiet=args.quiet or settings().quiet, keep_downloads=args.keep_downloads)
     except PrepareError as e:
         print(f"labkit prepare: {e}", file=sys.stderr)
         return 1
@@ -18,13 +19,13 @@ def _prepare(args) -> int:
 
 
 def _doctor(args) -> int:
-    from .doctor import doctor
+    from .environment import doctor
 
     return doctor(hub_timeout=args.hub_timeout)
 
 
 def _models(args) -> int:
-    from .catalogue import catalogue
+    from .checkpoints import catalogue
 
     try:
         rows = catalogue(args.source)
@@ -38,16 +39,28 @@ def _models(args) -> int:
     return 0
 
 
-def _finetune(args) -> int:
-    from .finetune import FinetuneConfig, finetune
-    from .notebook import under_ci
+@dataclass
+class RunOptions:
+    quiet: bool = field(default=False, metadata={"help": "no progress bars (the default under CI)"})
 
-    config = FinetuneConfig(output=args.output, model=args.model, data=args.data, epochs=args.epochs,
-                            batch_size=args.batch_size, learning_rate=args.lr, train_size=args.train_size,
-                            eval_size=args.eval_size, max_length=args.max_length, freeze_base=args.freeze,
-                            seed=args.seed)
+
+def _finetune(options: list[str]) -> int:
+    from dataclasses import replace
+
+    from transformers import HfArgumentParser
+
+    from .checkpoints import MODELS, checkpoint
+    from .settings import settings
+    from .training import Recipe, train
+
+    parser = HfArgumentParser((Recipe, RunOptions), prog="labkit finetune",
+                              description="fine-tune a sequence classifier (runs under accelerate launch and torchrun)")
+    recipe, run = parser.parse_args_into_dataclasses(options)
     try:
-        finetune(config, quiet=args.quiet or under_ci())
+        recipe.validate()  # before looking for the model, so a wrong setting is reported first
+        if recipe.model in MODELS:  # a catalogue role: its offline folder or Hub id
+            recipe = replace(recipe, model=checkpoint(recipe.model))
+        train(recipe, quiet=run.quiet or settings().quiet)
     except (ValueError, FileNotFoundError) as e:
         print(f"labkit finetune: {e}", file=sys.stderr)
         return 2
@@ -68,20 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("models", help="the model catalogue: roles, offline folders, Hub ids")
     m.add_argument("--source", choices=["offline", "hub"], help="default: $LABKIT_SOURCE or offline")
     m.set_defaults(run=_models)
-    f = sub.add_parser("finetune", help="fine-tune a classifier (runs under accelerate launch and torchrun too)")
-    f.add_argument("--output", required=True, help="folder for the model, tokenizer and metrics.json")
-    f.add_argument("--model", default="encoder", help="catalogue role, local folder or Hub id (default: encoder)")
-    f.add_argument("--data", default="tweets", help="'tweets' or a CSV with text and label columns")
-    f.add_argument("--epochs", type=float, default=2.0)
-    f.add_argument("--batch-size", type=int, default=32, help="per device")
-    f.add_argument("--lr", type=float, default=1e-4, help="learning rate")
-    f.add_argument("--train-size", type=int, default=3000, help="training examples (0 = all)")
-    f.add_argument("--eval-size", type=int, default=1000, help="validation examples (0 = all)")
-    f.add_argument("--max-length", type=int, default=64, help="tokens per example")
-    f.add_argument("--freeze", action="store_true", help="train only the classification head")
-    f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--quiet", action="store_true", help="no progress bars (the default under CI)")
-    f.set_defaults(run=_finetune)
+    # listed for `labkit --help`; main() hands its options to _finetune, whose parser reads them from Recipe
+    sub.add_parser("finetune", help="fine-tune a classifier (runs under accelerate launch and torchrun too)")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["finetune"]:
+        return _finetune(argv[1:])
     args = parser.parse_args(argv)
     return args.run(args)
 

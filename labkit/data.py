@@ -10,8 +10,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from .catalogue import PREPARE_HINT, MissingAssetError, is_ready
-from .paths import kit_home
+from .assets import prepared_file
 
 LABELS = ("negative", "neutral", "positive")
 TEST_SIZE = 1000
@@ -21,11 +20,9 @@ VERSE_NUMBER = re.compile(r"\b\d+:\d+\s*")
 
 
 def data_file(asset: str, name: str) -> Path:
-    """A prepared data file, or a clear error that says how to prepare it."""
-    folder = kit_home() / "data" / asset
-    if not is_ready(folder):
-        raise MissingAssetError(f"the offline data {asset!r} is not prepared at {folder}: {PREPARE_HINT}")
-    return folder / name
+    """A prepared data file (e.g. ``data_file("tweets", "tweets.csv")``), or a clear error that says how to prepare
+    it."""
+    return prepared_file(asset, name)
 
 
 def _first_occurrences(texts: list[str]) -> list[int]:

@@ -6,8 +6,9 @@ import platform as _platform
 import sys
 from dataclasses import dataclass
 
-from .catalogue import model_source
-from .paths import kit_home
+from . import settings as kit_settings
+from .checkpoints import model_source
+from .settings import best_device
 
 
 @dataclass(frozen=True)
@@ -16,33 +17,6 @@ class Setup:
     source: str  # "offline" or "hub"
     platform: str  # "Colab", "Kaggle", "Binder" or "local"
     quiet: bool  # progress bars and library logging off (CI)
-
-
-def detect_platform(env: dict | None = None) -> str:
-    env = os.environ if env is None else env
-    if "COLAB_RELEASE_TAG" in env or "COLAB_GPU" in env or "google.colab" in sys.modules:
-        return "Colab"
-    if "KAGGLE_KERNEL_RUN_TYPE" in env or "KAGGLE_URL_BASE" in env:
-        return "Kaggle"
-    if "BINDER_LAUNCH_HOST" in env or "BINDER_REPO_URL" in env or "BINDER_SERVICE_HOST" in env:
-        return "Binder"
-    return "local"
-
-
-def under_ci(env: dict | None = None) -> bool:
-    """True in CI and in `make test` (they set CI or LABKIT_QUIET), where progress bars would spoil the logs."""
-    env = os.environ if env is None else env
-    return any(env.get(k, "").lower() not in ("", "0", "false", "no") for k in ("CI", "LABKIT_QUIET"))
-
-
-def best_device() -> str:
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 PLOT_STYLE = {
@@ -58,18 +32,24 @@ def setup(seed: int = 0, quiet: bool | None = None, source: str | None = None, s
     Offline (the default source) also turns the Hub client off, so nothing waits on a network that is not there.
     """
     chosen = model_source(source)
+    # What must stay global, and why: the libraries and child processes read the environment, not our settings.
+    # - LABKIT_SOURCE: `!labkit models` and other commands started from the notebook use the same model source;
+    # - HF_HUB_OFFLINE: huggingface_hub reads it once, at import (so its constant is set too if already imported);
+    # - PATH: `!transformers env` and `!labkit doctor` run from this kernel's environment, not another one;
+    # - LABKIT_QUIET, TQDM_DISABLE, HF_HUB_DISABLE_PROGRESS_BARS: no progress bars from any library, here or in a
+    #   child process.
     os.environ["LABKIT_SOURCE"] = chosen
     if chosen == "offline":
         os.environ["HF_HUB_OFFLINE"] = "1"
-        if "huggingface_hub" in sys.modules:  # already imported: its constant was read at import time
+        if "huggingface_hub" in sys.modules:
             sys.modules["huggingface_hub"].constants.HF_HUB_OFFLINE = True
-    bin_dir = os.path.dirname(sys.executable)  # so `!transformers env` and `!labkit doctor` use this kernel's env
+    bin_dir = os.path.dirname(sys.executable)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    quiet = under_ci() if quiet is None else quiet
+    quiet = kit_settings.settings().quiet if quiet is None else quiet
     if quiet:
-        os.environ["TQDM_DISABLE"] = "1"
-        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+        os.environ.update(LABKIT_QUIET="1", TQDM_DISABLE="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
+    kit_settings.reload()  # the settings now follow this notebook's choices
 
     from . import warnings_policy
 
@@ -88,11 +68,11 @@ def setup(seed: int = 0, quiet: bool | None = None, source: str | None = None, s
         datasets.disable_progress_bars()
     matplotlib.rcParams.update(PLOT_STYLE)
 
-    env = Setup(device=best_device(), source=chosen, platform=detect_platform(), quiet=quiet)
+    env = Setup(device=best_device(), source=chosen, platform=kit_settings.settings().platform, quiet=quiet)
     if show:
         from . import __version__
 
-        where = f"offline ({kit_home()})" if chosen == "offline" else "Hugging Face Hub"
+        where = f"offline ({kit_settings.kit_home()})" if chosen == "offline" else "Hugging Face Hub"
         print(f"labkit {__version__} | Python {_platform.python_version()} | torch {torch.__version__} | "
               f"transformers {transformers.__version__} | datasets {datasets.__version__}\n"
               f"device: {env.device} | models: {where} | running on: {env.platform}")

@@ -8,7 +8,7 @@ scripts (pinned copies from the npm registry, fetched by `labkit prepare`) writt
 """
 from __future__ import annotations
 
-from .paths import kit_home
+from .assets import asset
 
 REQUIRE_TAG = '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js"></script>'
 # d3 and jQuery run with AMD's `define` hidden, so they set window.d3 and window.jQuery; then they are named
@@ -19,10 +19,8 @@ NAMED = ("<script>['d3', 'jquery'].forEach(function (name) {{ if (!requirejs.def
 
 
 def scripts_folder():
-    """Where `labkit prepare` puts the bertviz-scripts asset (its folder is defined once, in labkit.prepare)."""
-    from .prepare import assets
-
-    return kit_home() / next(a.folder for a in assets() if a.name == "bertviz-scripts")
+    """Where `labkit prepare` puts the bertviz-scripts asset (its folder is defined once, in labkit.assets)."""
+    return asset("bertviz-scripts").path
 
 
 def read(name: str) -> str:

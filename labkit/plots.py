@@ -175,10 +175,10 @@ def confusion_matrix(labels, predictions, names: Sequence[str], title: str = "Co
     """Counts of (true label, predicted label), with each row's share written in the cells."""
     import numpy as np
 
+    from .training import confusion_counts
+
     k = len(names)
-    counts = np.zeros((k, k), dtype=int)
-    for y, p in zip(labels, predictions):
-        counts[int(y), int(p)] += 1
+    counts = confusion_counts(labels, predictions, k)
     shares = counts / np.maximum(counts.sum(1, keepdims=True), 1)
     plt = _plt()
     fig, ax = plt.subplots(figsize=(1.3 * k + 2.2, 1.1 * k + 1.2))

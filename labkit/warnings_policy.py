@@ -5,10 +5,8 @@ A warning may be allowed only in ALLOWED, with the reason it is not ours to fix.
 """
 from __future__ import annotations
 
-import os
 import warnings
 
-STRICT_ENV = "LABKIT_STRICT_WARNINGS"
 DRIFT = (DeprecationWarning, FutureWarning)
 # In a kernel, the code a warning is attributed to: the notebook, the kit, or the course's libraries (a kernel's own
 # machinery may warn about its own internals, which no notebook can change).
@@ -18,15 +16,12 @@ COURSE_CODE = r"(__main__|labkit|transformers|datasets|tokenizers|accelerate|tor
 ALLOWED: list[tuple[type[Warning], str, str]] = []
 
 
-def strict(env: dict | None = None) -> bool:
-    env = os.environ if env is None else env
-    return env.get(STRICT_ENV, "").lower() not in ("", "0", "false", "no")
-
-
 def install(strict_mode: bool | None = None) -> None:
     """Drift warnings from the course's code become errors (strict) or keep Python's defaults; allowed ones are
     silenced either way."""
-    if strict(None) if strict_mode is None else strict_mode:
+    from .settings import settings
+
+    if settings().strict_warnings if strict_mode is None else strict_mode:
         for category in DRIFT:
             warnings.filterwarnings("error", category=category, module=COURSE_CODE)
     for category, message, _why in ALLOWED:

@@ -1,6 +1,6 @@
 import pytest
 
-from labkit import warnings_policy
+from labkit import settings, warnings_policy
 from labkit.prepare import assets, missing_tool, status
 
 
@@ -21,9 +21,29 @@ def prepared():
         pytest.fail(f"the kit home is not ready ({problems}): run `labkit prepare` first")
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """labkit reads its settings once; each test starts from, and leaves behind, the settings of its environment."""
+    settings.reload()
+    yield
+    settings.reload()
+
+
 @pytest.fixture
-def empty_home(tmp_path, monkeypatch):
+def kit_env(monkeypatch):
+    """Set (a value) or unset (None) environment variables for one test, and have labkit read them again."""
+    def set_env(**values):
+        for key, value in values.items():
+            if value is None:
+                monkeypatch.delenv(key, raising=False)
+            else:
+                monkeypatch.setenv(key, value)
+        return settings.reload()
+    return set_env
+
+
+@pytest.fixture
+def empty_home(tmp_path, kit_env):
     """An empty kit home, for tests that build or break assets without touching the real one."""
-    monkeypatch.setenv("LABKIT_HOME", str(tmp_path / "kit"))
-    monkeypatch.delenv("LABKIT_SOURCE", raising=False)
+    kit_env(LABKIT_HOME=str(tmp_path / "kit"), LABKIT_SOURCE=None)
     return tmp_path / "kit"

@@ -4,8 +4,8 @@ import labkit
 from labkit import MissingAssetError, UnknownRoleError, checkpoint
 
 
-def test_offline_checkpoint_is_a_prepared_folder(prepared, monkeypatch):
-    monkeypatch.delenv("LABKIT_SOURCE", raising=False)
+def test_offline_checkpoint_is_a_prepared_folder(prepared, kit_env):
+    kit_env(LABKIT_SOURCE=None)
     from transformers import AutoConfig
 
     path = checkpoint("encoder")
@@ -17,11 +17,12 @@ def test_offline_checkpoint_is_a_prepared_folder(prepared, monkeypatch):
                                                                             2: "positive"}
 
 
-def test_hub_source_by_argument_and_by_environment(monkeypatch):
+def test_hub_source_by_argument_and_by_environment(empty_home, kit_env):
     assert checkpoint("causal-lm", source="hub") == "HuggingFaceTB/SmolLM2-135M-Instruct"
-    monkeypatch.setenv("LABKIT_SOURCE", "hub")
+    kit_env(LABKIT_SOURCE="hub")
     assert checkpoint("encoder") == "sentence-transformers/all-MiniLM-L6-v2"
-    assert checkpoint("encoder", source="offline") != "sentence-transformers/all-MiniLM-L6-v2"
+    with pytest.raises(MissingAssetError):  # the argument wins over the environment: the offline folder is wanted
+        checkpoint("encoder", source="offline")
 
 
 def test_unknown_role_lists_the_valid_ones():
@@ -32,10 +33,10 @@ def test_unknown_role_lists_the_valid_ones():
     assert isinstance(info.value, ValueError) and isinstance(info.value, KeyError)
 
 
-def test_bad_source_is_refused(monkeypatch):
+def test_bad_source_is_refused(kit_env):
     with pytest.raises(ValueError, match="offline.*hub"):
         checkpoint("encoder", source="internet")
-    monkeypatch.setenv("LABKIT_SOURCE", "cloud")
+    kit_env(LABKIT_SOURCE="cloud")
     with pytest.raises(ValueError, match="LABKIT_SOURCE"):
         checkpoint("encoder")
 

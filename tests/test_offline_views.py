@@ -5,7 +5,7 @@ from bertviz import head_view
 from IPython.display import HTML
 
 from labkit import offline_views
-from labkit.fetch import NPM
+from labkit.assets import NPM
 
 
 def view():

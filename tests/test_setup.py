@@ -2,7 +2,7 @@ import os
 import subprocess
 import sys
 
-from labkit.notebook import detect_platform, under_ci
+from labkit.settings import Settings, detect_platform
 
 
 def test_platform_detection():
@@ -13,8 +13,21 @@ def test_platform_detection():
 
 
 def test_ci_detection():
-    assert under_ci({"CI": "true"}) and under_ci({"LABKIT_QUIET": "1"})
-    assert not under_ci({}) and not under_ci({"CI": "false", "LABKIT_QUIET": "0"})
+    def quiet(env):
+        return Settings.from_env(env).quiet
+
+    assert quiet({"CI": "true"}) and quiet({"LABKIT_QUIET": "1"})
+    assert not quiet({}) and not quiet({"CI": "false", "LABKIT_QUIET": "0"})
+
+
+def test_settings_are_read_from_the_environment_in_one_place(tmp_path, monkeypatch):
+    home = Settings.from_env({"LABKIT_HOME": str(tmp_path), "LABKIT_SOURCE": " Hub ", "LABKIT_STRICT_WARNINGS": "1"})
+    assert (home.home, home.source, home.strict_warnings, home.quiet) == (tmp_path, "hub", True, False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # platformdirs reads the process environment
+    default = Settings.from_env({})
+    assert (default.source, default.hub_endpoint) == ("offline", "https://huggingface.co")
+    if sys.platform.startswith("linux"):  # platformdirs: the XDG cache folder on Linux
+        assert default.home == tmp_path / "cache" / "labkit"
 
 
 def run_setup(code, **env):

@@ -1,33 +1,50 @@
-"""`labkit doctor`: is this environment ready for the course? One [OK] / [WARN] / [FAIL] line per check."""
+"""`labkit doctor` (``labkit.doctor()`` in a notebook): is this environment ready for the course? One [OK] /
+[WARN] / [FAIL] line per check."""
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
-import os
 import shutil
 import sys
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalogue import model_source
-from .paths import kit_home
+from .checkpoints import model_source
+from .settings import best_device, kit_home, settings, unreachable
 
 INSTALL_HINT = "run `make install` in the course folder (or `pip install -r requirements.lock`)"
 
-# (import name, distribution name, minimum version, what the course needs it for)
+# (import name, distribution name, what the course needs it for); the supported versions are the kit's own
+# requirements (pyproject.toml), read from the installed package's metadata
 PACKAGES = [
-    ("torch", "torch", "2.4", "tensors and models"),
-    ("transformers", "transformers", "5.0", "the library this course teaches"),
-    ("datasets", "datasets", "4.0", "loading and processing data"),
-    ("tokenizers", "tokenizers", "0.22", "fast tokenizers"),
-    ("accelerate", "accelerate", "1.0", "Trainer and device placement"),
-    ("gguf", "gguf", "0.10", "reading the SmolLM2 GGUF file"),
-    ("matplotlib", "matplotlib", "3.8", "figures"),
-    ("ipywidgets", "ipywidgets", "8.0", "interactive widgets"),
-    ("jupyterlab_widgets", "jupyterlab_widgets", "3.0", "the widgets' JupyterLab front end"),
-    ("bertviz", "bertviz", "1.4.1", "interactive attention views"),
+    ("torch", "torch", "tensors and models"),
+    ("transformers", "transformers", "the library this course teaches"),
+    ("datasets", "datasets", "loading and processing data"),
+    ("tokenizers", "tokenizers", "fast tokenizers"),
+    ("accelerate", "accelerate", "Trainer and device placement"),
+    ("gguf", "gguf", "reading the SmolLM2 GGUF file"),
+    ("matplotlib", "matplotlib", "figures"),
+    ("ipywidgets", "ipywidgets", "interactive widgets"),
+    ("jupyterlab_widgets", "jupyterlab_widgets", "the widgets' JupyterLab front end"),
+    ("bertviz", "bertviz", "interactive attention views"),
 ]
+
+
+def required_versions() -> dict[str, str]:
+    """{distribution: version range} from the installed kit's Requires-Dist (its pyproject.toml dependencies)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        requires = importlib.metadata.requires("labkit") or []
+    except importlib.metadata.PackageNotFoundError:
+        return {}
+    ranges = {}
+    for line in requires:
+        req = Requirement(line)
+        if req.marker is None:  # extras such as [test] are not the course's
+            ranges[canonicalize_name(req.name)] = str(req.specifier)
+    return ranges
 
 
 @dataclass(frozen=True)
@@ -40,12 +57,6 @@ class Check:
     def line(self) -> str:
         hint = f"\n       fix: {self.fix}" if self.fix and self.status != "OK" else ""
         return f"[{self.status}]{' ' * (5 - len(self.status))}{self.name}: {self.detail}{hint}"
-
-
-def _version_tuple(text: str) -> tuple:
-    from packaging.version import Version
-
-    return Version(text).release
 
 
 def check_python() -> Check:
@@ -66,15 +77,20 @@ def check_python() -> Check:
     return Check("OK", "Python", version)
 
 
-def check_package(module: str, dist: str, minimum: str, purpose: str) -> Check:
+def check_package(module: str, dist: str, purpose: str, wanted: str | None = None) -> Check:
+    """Importable, and its version within ``wanted`` (default: the range the kit requires)."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
     try:
         importlib.import_module(module)
         version = importlib.metadata.version(dist)
     except Exception as e:  # a broken install can raise more than ImportError
         return Check("FAIL", module, f"cannot be imported ({type(e).__name__}: {e}); needed for {purpose}",
                      INSTALL_HINT)
-    if _version_tuple(version) < _version_tuple(minimum):
-        return Check("FAIL", module, f"{version} is older than {minimum}", INSTALL_HINT)
+    wanted = required_versions().get(canonicalize_name(dist), "") if wanted is None else wanted
+    if version not in SpecifierSet(wanted, prereleases=True):
+        return Check("FAIL", module, f"{version} is outside the supported range {wanted}", INSTALL_HINT)
     return Check("OK", module, version)
 
 
@@ -90,9 +106,10 @@ def check_widgets_frontend() -> Check:
 def check_accelerator() -> Check:
     import torch
 
-    if torch.cuda.is_available():
+    device = best_device()
+    if device == "cuda":
         return Check("OK", "accelerator", f"CUDA: {torch.cuda.get_device_name(0)}")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+    if device == "mps":
         return Check("OK", "accelerator", "Apple MPS")
     if shutil.which("nvidia-smi"):
         return Check("WARN", "accelerator", f"an NVIDIA GPU is present but torch {torch.__version__} cannot use it",
@@ -118,19 +135,16 @@ def check_assets() -> list[Check]:
 
 
 def check_hub(timeout: float = 3.0) -> Check:
-    hub = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
-    needed = model_source() == "hub"
-    try:
-        urllib.request.urlopen(urllib.request.Request(f"{hub}/api/models?limit=1", method="HEAD"), timeout=timeout)
-    except Exception as e:
-        reason = getattr(e, "reason", e)
-        if needed:
-            return Check("FAIL", "Hugging Face Hub", f"{hub} unreachable ({reason}) but LABKIT_SOURCE=hub",
-                         "connect to the internet, or unset LABKIT_SOURCE to use the offline models")
-        return Check("WARN", "Hugging Face Hub", f"unreachable ({reason}); the offline models are used",
-                     "nothing to do offline; to try Hub models, get online and set LABKIT_SOURCE=hub")
-    return Check("OK", "Hugging Face Hub", f"{hub} reachable; models: {model_source()} "
-                 f"({'set LABKIT_SOURCE=hub to use Hub checkpoints' if not needed else 'Hub checkpoints'})")
+    hub, needed = settings().hub_endpoint, model_source() == "hub"
+    reason = unreachable(f"{hub}/api/models?limit=1", timeout)
+    if reason is None:
+        return Check("OK", "Hugging Face Hub", f"{hub} reachable; models: {model_source()} "
+                     f"({'set LABKIT_SOURCE=hub to use Hub checkpoints' if not needed else 'Hub checkpoints'})")
+    if needed:
+        return Check("FAIL", "Hugging Face Hub", f"{hub} unreachable ({reason}) but LABKIT_SOURCE=hub",
+                     "connect to the internet, or unset LABKIT_SOURCE to use the offline models")
+    return Check("WARN", "Hugging Face Hub", f"unreachable ({reason}); the offline models are used",
+                 "nothing to do offline; to try Hub models, get online and set LABKIT_SOURCE=hub")
 
 
 def run_checks(hub_timeout: float = 3.0) -> list[Check]:
