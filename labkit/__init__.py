@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 
 from . import plots
 from .checkpoints import MissingAssetError, UnknownRoleError, catalogue, checkpoint, model_source, using_hub
-from .check import check
+from .exercises import check
 from .environment import doctor
 from .notebook import free_memory, setup
 from .settings import kit_home
