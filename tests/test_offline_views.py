@@ -4,8 +4,8 @@ import torch
 from bertviz import head_view
 from IPython.display import HTML
 
-from labkit import offline_views
-from labkit.assets import NPM
+from labkit import views
+from labkit.assets import NPM, asset
 
 
 def view():
@@ -15,22 +15,22 @@ def view():
 
 def test_the_cdn_scripts_are_replaced_by_the_pinned_copies(prepared):
     original = view().data
-    assert offline_views.REQUIRE_TAG in original
-    html = offline_views.offline(view()).data
-    assert offline_views.REQUIRE_TAG not in html
+    assert views.REQUIRE_TAG in original
+    html = views.offline(view()).data
+    assert views.REQUIRE_TAG not in html
     for package in NPM.values():  # each pinned script, whole, in the page
-        assert (offline_views.scripts_folder() / package.saved_as).read_text() in html
+        assert (asset("bertviz-scripts").path / package.saved_as).read_text() in html
     assert html.index("d3.min") > html.index("define(name")  # bertviz asks require.js after the modules exist
     assert "requirejs(['jquery', 'd3']" in html
 
 
 def test_without_the_scripts_the_view_is_unchanged_and_says_why(empty_home, capsys):
     original = view()
-    assert offline_views.offline(original) is original
+    assert views.offline(original) is original
     assert "stays blank offline" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong", [HTML("<div>not bertviz</div>"), "a string", None])
 def test_anything_but_a_bertviz_view_is_refused(wrong):
     with pytest.raises(ValueError, match="html_action='return'"):
-        offline_views.offline(wrong)
+        views.offline(wrong)

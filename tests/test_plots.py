@@ -4,7 +4,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from labkit import plots  # noqa: E402
+from labkit import plots, views  # noqa: E402
 
 
 def test_probability_bars_one_axes_per_text():
@@ -43,7 +43,7 @@ def test_token_view_shows_the_original_text(prepared):
     from labkit import checkpoint
 
     tok = AutoTokenizer.from_pretrained(checkpoint("causal-lm"))
-    view = plots.TokenView(tok, "Hello 🤗 world")
+    view = views.TokenView(tok, "Hello 🤗 world")
     assert view.pieces[0] == "Hello" and view.pieces[-1] == " world"  # the original text, not "Ġworld"
     assert len(view) == len(tok.tokenize("Hello 🤗 world"))
     assert repr(view).startswith(f"SmolLM2-135M-Instruct ({len(view)} tokens): Hello|")

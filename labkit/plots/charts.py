@@ -1,4 +1,4 @@
-"""Figures for the notebooks. Each function draws on a new figure and returns it, so tests can inspect it."""
+"""General charts: probabilities, similarities, bars, hidden states, temperature and top-k / top-p cut-offs."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -66,35 +66,6 @@ def bars(values: dict, title: str, ylabel: str, annotate: str = "{:,.0f}"):
     ax.margins(y=0.15)
     fig.tight_layout()
     return fig
-
-
-class TokenView:
-    """A text with its token boundaries made visible: coloured boxes in a notebook, `tok|tok|tok` as plain text."""
-
-    COLOURS = ("#fde0dd", "#deebf7", "#e5f5e0", "#fff7bc", "#efedf5")
-
-    def __init__(self, tokenizer, text: str, add_special_tokens: bool = False):
-        encoded = tokenizer(text, add_special_tokens=add_special_tokens, return_offsets_mapping=True)
-        self.name = getattr(tokenizer, "name_or_path", type(tokenizer).__name__).rstrip("/").split("/")[-1]
-        self.ids = encoded["input_ids"]
-        self.tokens = tokenizer.convert_ids_to_tokens(self.ids)
-        # each token's piece of the original text (special tokens have an empty span: show the token itself)
-        self.pieces = [text[s:e] if e > s else tok for tok, (s, e) in zip(self.tokens, encoded["offset_mapping"])]
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __repr__(self) -> str:
-        return f"{self.name} ({len(self)} tokens): " + "|".join(self.tokens)
-
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        boxes = "".join(
-            f'<span title="{escape(tok)} = id {i}" style="background:{self.COLOURS[k % len(self.COLOURS)]};'
-            f'border-radius:3px;padding:1px 2px;margin:0 1px;font-family:monospace">{escape(piece)}</span>'
-            for k, (tok, i, piece) in enumerate(zip(self.tokens, self.ids, self.pieces)))
-        return f"<div><b>{escape(self.name)}</b> · {len(self)} tokens<br>{boxes}</div>"
 
 
 def hidden_states_heatmap(hidden, tokens: Sequence[str], dims: int = 48, title: str = "last_hidden_state[0]"):
@@ -167,58 +138,5 @@ def cutoff_plot(probs, labels: Sequence[str], top_k: int | None = None, top_p: f
     lines = ax.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
     ax.legend(lines[0] + more[0], lines[1] + more[1], loc="center right", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def confusion_matrix(labels, predictions, names: Sequence[str], title: str = "Confusion matrix"):
-    """Counts of (true label, predicted label), with each row's share written in the cells."""
-    import numpy as np
-
-    from .training import confusion_counts
-
-    k = len(names)
-    counts = confusion_counts(labels, predictions, k)
-    shares = counts / np.maximum(counts.sum(1, keepdims=True), 1)
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(1.3 * k + 2.2, 1.1 * k + 1.2))
-    ax.imshow(shares, vmin=0, vmax=1, cmap="Blues")
-    ax.set_xticks(range(k), names)
-    ax.set_yticks(range(k), names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.grid(False)
-    for i in range(k):
-        for j in range(k):
-            ax.text(j, i, f"{counts[i, j]}\n{shares[i, j]:.0%}", ha="center", va="center",
-                    color="white" if shares[i, j] > 0.5 else "black", fontsize=9)
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def training_curves(log_history: list[dict], title: str = "Training"):
-    """Training loss per logging step and evaluation metrics per epoch, from ``trainer.state.log_history``."""
-    plt = _plt()
-    train = [(e["epoch"], e["loss"]) for e in log_history if "loss" in e]
-    evals = [e for e in log_history if "eval_loss" in e]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.4))
-    if train:
-        left.plot(*zip(*train), marker=".", label="training loss")
-    if evals:
-        left.plot([e["epoch"] for e in evals], [e["eval_loss"] for e in evals], marker="o", label="validation loss")
-        for key in ("eval_accuracy", "eval_macro_f1"):
-            if key in evals[0]:
-                right.plot([e["epoch"] for e in evals], [e[key] for e in evals], marker="o",
-                           label=key.removeprefix("eval_"))
-    left.set_xlabel("epoch")
-    left.set_title("loss")
-    left.legend()
-    right.set_xlabel("epoch")
-    right.set_title("validation metrics")
-    right.set_ylim(0, 1)
-    if right.lines:
-        right.legend()
-    fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -1,14 +1,47 @@
-"""bertviz's views with no internet: the scripts they load from a CDN, inlined from the kit home.
+"""HTML views for the notebooks: a text with its token boundaries, and bertviz's attention views made to work with
+no internet.
 
 bertviz's ``head_view`` / ``model_view`` return HTML that loads require.js from a CDN and asks require.js for d3 and
 jQuery from the same CDN, so offline the cell stays blank. ``offline(view)`` returns the same view with those three
 scripts (pinned copies from the npm registry, fetched by `labkit prepare`) written into the page:
 
-    display(labkit.offline_views.offline(head_view(attentions, tokens, html_action="return")))
+    display(labkit.views.offline(head_view(attentions, tokens, html_action="return")))
 """
 from __future__ import annotations
 
-from .assets import asset
+from .assets import asset, is_ready
+
+
+class TokenView:
+    """A text with its token boundaries made visible: coloured boxes in a notebook, `tok|tok|tok` as plain text."""
+
+    COLOURS = ("#fde0dd", "#deebf7", "#e5f5e0", "#fff7bc", "#efedf5")
+
+    def __init__(self, tokenizer, text: str, add_special_tokens: bool = False):
+        encoded = tokenizer(text, add_special_tokens=add_special_tokens, return_offsets_mapping=True)
+        self.name = getattr(tokenizer, "name_or_path", type(tokenizer).__name__).rstrip("/").split("/")[-1]
+        self.ids = encoded["input_ids"]
+        self.tokens = tokenizer.convert_ids_to_tokens(self.ids)
+        # each token's piece of the original text (special tokens have an empty span: show the token itself)
+        self.pieces = [text[s:e] if e > s else tok for tok, (s, e) in zip(self.tokens, encoded["offset_mapping"])]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        return f"{self.name} ({len(self)} tokens): " + "|".join(self.tokens)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        boxes = "".join(
+            f'<span title="{escape(tok)} = id {i}" style="background:{self.COLOURS[k % len(self.COLOURS)]};'
+            f'border-radius:3px;padding:1px 2px;margin:0 1px;font-family:monospace">{escape(piece)}</span>'
+            for k, (tok, i, piece) in enumerate(zip(self.tokens, self.ids, self.pieces)))
+        return f"<div><b>{escape(self.name)}</b> · {len(self)} tokens<br>{boxes}</div>"
+
+
+# ---------------------------------------------------------------- bertviz, offline
 
 REQUIRE_TAG = '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js"></script>'
 # d3 and jQuery run with AMD's `define` hidden, so they set window.d3 and window.jQuery; then they are named
@@ -18,13 +51,8 @@ NAMED = ("<script>['d3', 'jquery'].forEach(function (name) {{ if (!requirejs.def
          "define(name, [], function () {{ return name === 'd3' ? window.d3 : window.jQuery; }}); }});</script>")
 
 
-def scripts_folder():
-    """Where `labkit prepare` puts the bertviz-scripts asset (its folder is defined once, in labkit.assets)."""
-    return asset("bertviz-scripts").path
-
-
 def read(name: str) -> str:
-    code = (scripts_folder() / name).read_text(encoding="utf-8")
+    code = (asset("bertviz-scripts").path / name).read_text(encoding="utf-8")
     if "</script" in code.lower():  # would end the inline <script> early
         raise ValueError(f"{name} contains '</script' and cannot be inlined")
     return code
@@ -38,9 +66,9 @@ def offline(view):
     html = getattr(view, "data", None)
     if not isinstance(html, str) or REQUIRE_TAG not in html:
         raise ValueError("expected the HTML that bertviz's head_view / model_view return with html_action='return' "
-                         "(bertviz 1.4.x); a newer bertviz may load other scripts: see labkit/offline_views.py")
-    folder = scripts_folder()
-    if not (folder / "MANIFEST.json").is_file():
+                         "(bertviz 1.4.x); a newer bertviz may load other scripts: see labkit/views.py")
+    folder = asset("bertviz-scripts").path
+    if not is_ready(folder):
         print(f"bertviz's scripts are not in the kit home ({folder}): this view loads them from a CDN and stays "
               "blank offline. Install Node.js (npm) and run `labkit prepare` to draw it offline.")
         return view

@@ -11,7 +11,7 @@ from html import escape
 
 import torch
 
-from . import decoding
+from .. import decoding
 
 STRATEGIES = {
     "greedy": dict(do_sample=False),

@@ -1,0 +1,100 @@
+"""Attention maps with matplotlib: every layer x head at once, one head zoomed in, the average over heads, and how
+token vectors drift through the layers. Each function looks at one input of the batch (``batch_index``).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..attention import check_position, check_tokens, layer_similarity, stack
+from .charts import _plt
+
+
+def attention_grid(attentions, tokens: Sequence[str], batch_index: int = 0, title: str | None = None):
+    """Every layer (rows) x head (columns) as small heatmaps; query tokens down the left, key tokens along the
+    bottom."""
+    plt = _plt()
+    weights = stack(attentions, batch_index)
+    check_tokens(weights, tokens)
+    layers, heads, n = weights.shape[0], weights.shape[1], len(tokens)
+    size = 1.05 if n <= 12 else 1.4
+    fig, axes = plt.subplots(layers, heads, figsize=(heads * size + 1.2, layers * size + 1.0), squeeze=False)
+    for layer in range(layers):
+        for head in range(heads):
+            ax = axes[layer][head]
+            ax.imshow(weights[layer, head].numpy(), vmin=0, vmax=1, cmap="viridis")
+            ax.set_xticks(range(n), tokens if layer == layers - 1 else [""] * n, rotation=90, fontsize=5)
+            ax.set_yticks(range(n), tokens if head == 0 else [""] * n, fontsize=5)
+            ax.tick_params(length=0)
+            ax.grid(False)
+            if layer == 0:
+                ax.set_title(f"head {head}", fontsize=7)
+            if head == 0:
+                ax.set_ylabel(f"layer {layer}", fontsize=7)
+    fig.suptitle(title or f"Attention weights: {layers} layers x {heads} heads (rows: query, columns: key)")
+    fig.tight_layout()
+    return fig
+
+
+def attention_head(attentions, tokens: Sequence[str], layer: int, head: int, batch_index: int = 0,
+                   ax=None, values: bool = True):
+    """One head, zoomed in, with its weights written in the cells."""
+    plt = _plt()
+    weights = stack(attentions, batch_index)
+    check_position(weights, layer, head)
+    check_tokens(weights, tokens)
+    grid = weights[layer, head]
+    fig = ax.figure if ax is not None else plt.figure(figsize=(0.45 * len(tokens) + 2.5, 0.4 * len(tokens) + 1.5))
+    ax = ax or fig.add_subplot()
+    image = ax.imshow(grid.numpy(), vmin=0, vmax=1, cmap="viridis")
+    ax.set_xticks(range(len(tokens)), tokens, rotation=90)
+    ax.set_yticks(range(len(tokens)), tokens)
+    ax.set_xlabel("key (attended to)")
+    ax.set_ylabel("query (attending)")
+    ax.grid(False)
+    if values and len(tokens) <= 16:
+        for i in range(len(tokens)):
+            for j in range(len(tokens)):
+                if grid[i, j] >= 0.1:
+                    ax.text(j, i, f"{grid[i, j]:.1f}", ha="center", va="center", fontsize=7,
+                            color="black" if grid[i, j] > 0.6 else "white")
+    ax.set_title(f"layer {layer}, head {head}")
+    fig.colorbar(image, ax=ax, shrink=0.7)
+    fig.tight_layout()
+    return fig
+
+
+def attention_average(attentions, tokens: Sequence[str], batch_index: int = 0):
+    """For each layer, the attention averaged over its heads: one heatmap per layer, side by side."""
+    plt = _plt()
+    weights = stack(attentions, batch_index)
+    check_tokens(weights, tokens)
+    layers, n = weights.shape[0], len(tokens)
+    fig, axes = plt.subplots(1, layers, figsize=(2.2 * layers + 1, 2.6), squeeze=False)
+    for layer, ax in enumerate(axes[0]):
+        ax.imshow(weights[layer].mean(0).numpy(), vmin=0, vmax=1, cmap="viridis")
+        ax.set_xticks(range(n), tokens, rotation=90, fontsize=6)
+        ax.set_yticks(range(n), tokens if layer == 0 else [""] * n, fontsize=6)
+        ax.tick_params(length=0)
+        ax.grid(False)
+        ax.set_title(f"layer {layer}", fontsize=8)
+    fig.suptitle("Attention averaged over heads")
+    fig.tight_layout()
+    return fig
+
+
+def representation_drift(hidden_states, tokens: Sequence[str], batch_index: int = 0):
+    """How each token's vector changes through the layers: cosine similarity of layer l with layer l-1 (left), and
+    with the embedding it started from (right)."""
+    step, start = layer_similarity(hidden_states, tokens, batch_index)
+    fig, (left, right) = _plt().subplots(1, 2, figsize=(11, 3.6))
+    for t, token in enumerate(tokens):
+        left.plot(range(1, len(start)), step[:, t].numpy(), marker=".", label=token)
+        right.plot(range(len(start)), start[:, t].numpy(), marker=".", label=token)
+    left.set_title("similarity to the previous layer")
+    right.set_title("similarity to the token's embedding (layer 0)")
+    for ax in (left, right):
+        ax.set_xlabel("layer")
+        ax.set_ylabel("cosine similarity")
+    right.legend(fontsize=7, ncol=2, loc="lower left")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,65 @@
+"""The package's shape: small modules, one public way in, and notebooks that use only it."""
+import importlib
+import json
+import pkgutil
+import re
+from pathlib import Path
+
+import labkit
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_LINES = 250
+
+
+def test_no_module_is_longer_than_the_limit():
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "labkit").rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert not long, f"split these modules (at most {MAX_LINES} lines): {long}"
+
+
+def test_every_module_imports_and_no_function_hides_a_module():
+    modules = {m.name.rsplit(".", 1)[-1] for m in pkgutil.walk_packages(labkit.__path__, "labkit.")
+               if importlib.import_module(m.name)}
+    for name in labkit.__all__:
+        value = getattr(labkit, name)
+        if name in modules:  # a submodule stays reachable under its own name
+            assert type(value).__name__ == "module", f"labkit.{name} is not the module labkit/{name}"
+    assert labkit.exercises.EXERCISES is importlib.import_module("labkit.exercises").EXERCISES
+    assert callable(labkit.check) and callable(labkit.doctor) and callable(labkit.catalogue)
+
+
+LABKIT_USE = re.compile(r"\blabkit((?:\.\w+)+)")
+
+
+def notebook_code():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                yield path.name, "".join(cell["source"])
+
+
+def test_notebooks_use_the_public_surface_only():
+    """`import labkit`, then documented names: no `from labkit...`, no private attributes."""
+    for name, code in notebook_code():
+        for line in code.splitlines():
+            if line.lstrip().startswith(("#", "%", "!")):
+                continue
+            assert not re.match(r"\s*from labkit\b|\s*import labkit\.", line), f"{name}: use `import labkit`: {line}"
+            for chain in LABKIT_USE.findall(line):
+                parts = chain.strip(".").split(".")
+                assert parts[0] in labkit.__all__, f"{name}: labkit.{parts[0]} is not public: {line}"
+                assert not any(p.startswith("_") for p in parts), f"{name}: private name: {line}"
+                target = getattr(labkit, parts[0])
+                for part in parts[1:]:  # modules' names must exist and be in their __all__ where they have one
+                    if type(target).__name__ != "module":
+                        break
+                    public = getattr(target, "__all__", None)
+                    assert public is None or part in public, f"{name}: {chain} is not in its module's __all__"
+                    target = getattr(target, part)
+
+
+def test_every_check_in_a_notebook_names_a_known_exercise():
+    known = labkit.exercises.load_all()
+    used = {match for _, code in notebook_code() for match in re.findall(r'labkit\.check\("([\w.]+)"', code)}
+    assert used and used <= set(known), sorted(used - set(known))
+    assert not any(re.match(r"\d", i) for i in known), "exercise ids are <topic>.<name>, never a chapter number"
