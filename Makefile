@@ -20,6 +20,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make lab      install, prepare offline models, open JupyterLab on notebooks/"
 	@echo "make test     install, prepare, run all tests and every notebook under nbval"
+	@echo "make test-fast          unit tests only (tiny models, no kit home, no network; under a minute)"
 	@echo "make test-e2e the notebooks in a real browser (JupyterLab + Chromium; installs chromium via apt)"
 	@echo "make test-latest        the tests and notebooks on the newest releases pyproject.toml admits (maintainers)"
 	@echo "make doctor   check the environment"
@@ -83,9 +84,11 @@ test-latest: prepare
 	  $(NBVAL) -q -rfE --junitxml=build/latest-junit.xml > build/latest-pytest.log 2>&1
 	$(LATEST)/bin/python tools/latest_report.py $(LATEST)/bin/python build/latest-junit.xml | tee build/latest-report.txt
 
-# Library tests only, no notebooks.
-test-fast: prepare
-	LABKIT_QUIET=1 $(BIN)/python -m pytest tests --ignore=tests/e2e
+# Unit tests only (tiny models; no kit home, no network): seconds. The kit home is pointed at a folder that does not
+# exist, so a test that needs the prepared models fails here instead of passing by chance.
+test-fast: install
+	LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 LABKIT_HOME=$(CURDIR)/build/no-kit-home $(BIN)/python -m pytest tests \
+	  --ignore=tests/e2e -m "not integration and not install and not network" -q
 
 # Generation speed: our loop vs model.generate, the KV cache, the explorer's redraw time.
 benchmark: prepare

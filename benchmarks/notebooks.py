@@ -3,7 +3,7 @@
     make benchmark-notebooks            # or: python benchmarks/notebooks.py [--save] [notebooks/01_*.ipynb ...]
 
 --save records the results in assets/notebook_timings.json, which the instructor guide's lesson plan is generated
-from (tools/readme_table.py), so the times it shows are measured ones.
+from (tools/course_tables.py), so the times it shows are measured ones.
 
 Targets from the course design: each notebook <= 90 s on 2 CPU cores (fine-tuning: <= 240 s) and < 1.5 GB of
 memory (Binder's limit). Peak memory is the kernel process's maximum resident set size.

@@ -10,6 +10,19 @@ def pytest_configure(config):
         config.addinivalue_line("filterwarnings", line)
 
 
+# Tests by kind (pyproject.toml's markers): a test that asks for the prepared kit home is an integration test; these
+# modules' tests download from the package registries or build environments.
+BY_MODULE = {"test_install.py": "install", "test_prepare.py": "network"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "prepared" in getattr(item, "fixturenames", ()):
+            item.add_marker("integration")
+        if item.path.name in BY_MODULE:
+            item.add_marker(BY_MODULE[item.path.name])
+
+
 @pytest.fixture(scope="session")
 def prepared():
     """The real kit home, prepared by `make test` (or `labkit prepare`) before the tests run."""
