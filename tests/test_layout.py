@@ -1,4 +1,4 @@
-"""The package's shape: small modules, one public way in, and notebooks that use only it."""
+"""The package's shape (docs/architecture.md): small modules, one public way in, and notebooks that use only it."""
 import importlib
 import json
 import pkgutil
@@ -26,6 +26,14 @@ def test_every_module_imports_and_no_function_hides_a_module():
             assert type(value).__name__ == "module", f"labkit.{name} is not the module labkit/{name}"
     assert labkit.exercises.EXERCISES is importlib.import_module("labkit.exercises").EXERCISES
     assert callable(labkit.check) and callable(labkit.doctor) and callable(labkit.catalogue)
+
+
+def test_the_architecture_map_names_every_module():
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    for path in (ROOT / "labkit").rglob("*.py"):
+        name = str(path.relative_to(ROOT / "labkit"))
+        if path.name != "__init__.py":
+            assert name in text, f"docs/architecture.md does not mention labkit/{name}"
 
 
 LABKIT_USE = re.compile(r"\blabkit((?:\.\w+)+)")
