@@ -7,6 +7,7 @@ import importlib.metadata
 import shutil
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .checkpoints import model_source
@@ -30,6 +31,7 @@ PACKAGES = [
 ]
 
 
+@lru_cache(maxsize=1)
 def required_versions() -> dict[str, str]:
     """{distribution: version range} from the installed kit's Requires-Dist (its pyproject.toml dependencies)."""
     from packaging.requirements import Requirement
