@@ -65,3 +65,12 @@ def test_training_curves_from_log_history():
     left, right = fig.axes[:2]
     assert len(left.lines) == 2 and list(left.lines[0].get_ydata()) == [1.0, 0.8, 0.6]
     assert [line.get_label() for line in right.lines] == ["accuracy", "macro_f1"]
+
+
+def test_attention_flow_draws_the_shapes_of_the_model():
+    grouped = [t.get_text() for t in plots.attention_flow(10, 576, 9, 64, kv_heads=3).axes[0].texts]
+    assert any("Q = X W_Q\n(9 heads, 10, 64)" == t for t in grouped)
+    assert any("K = X W_K\n(3 heads, 10, 64)" == t for t in grouped)
+    assert any("serves 3 query heads" in t for t in grouped)
+    plain = [t.get_text() for t in plots.attention_flow(17, 384, 12, 32).axes[0].texts]
+    assert any("(12, 17, 17)" in t for t in plain) and not any("serves" in t for t in plain)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from . import Wrong, exercise
-from .fixtures import as_shape, config_for
+from .fixtures import as_shape, close, config_for
 
 
 @exercise("attention_shape", "Give the shape of outputs.attentions[0] when MiniLM reads a batch of 2 sentences "
@@ -45,3 +45,25 @@ def _previous_token(previous_token_score):
         raise Wrong("that is the token itself (the diagonal); take the entries just below it")
     if not math.isclose(got, expected, rel_tol=1e-5):
         raise Wrong("average weights[i, i - 1] for i = 1 .. n-1, e.g. weights.diagonal(offset=-1).mean()")
+
+
+@exercise("weights_by_hand", "Write attention_weights(q, k): one head's attention weights from its queries and keys, "
+                             "both (tokens, d) tensors, as a (query, key) tensor whose rows sum to 1 (no mask).")
+def _weights_by_hand(attention_weights):
+    import torch
+
+    generator = torch.Generator().manual_seed(7)
+    q, k = torch.randn(5, 16, generator=generator) * 3, torch.randn(5, 16, generator=generator) * 3
+    expected = torch.softmax(q @ k.T / 16 ** 0.5, dim=-1)
+    got = torch.as_tensor(attention_weights(q.clone(), k.clone()))
+    if got.shape != expected.shape:
+        raise Wrong(f"expected one weight per (query, key) pair, shape {tuple(expected.shape)}, got {tuple(got.shape)}")
+    if close(got, torch.softmax(q @ k.T, dim=-1)):
+        raise Wrong("right idea, but the scores are not scaled: large dot products make the softmax too peaked")
+    if close(got, torch.softmax(q @ k.T / 16 ** 0.5, dim=0)):
+        raise Wrong("your columns sum to 1: each query's row must be the distribution")
+    if close(got, torch.softmax(q @ k.T / 16, dim=-1)):
+        raise Wrong("scaled by d; the usual scale is a square root")
+    if not close(got, expected):
+        raise Wrong("score every query against every key (a matrix product with k transposed), scale, then softmax "
+                    "over the keys")

@@ -44,3 +44,26 @@ def _head_params(answer):
     if answer != hidden * labels + labels:
         raise Wrong("the head is one nn.Linear(hidden_size, num_labels): weights hidden_size x num_labels, plus "
                     "the biases. hidden_size is in the config")
+
+
+@exercise("cross_shape", "The tiny BART of section 4 (4 decoder heads) reads a batch of 2 inputs of 10 tokens and "
+                         "has written 4 output tokens. Give the shape of one layer's cross_attentions.")
+def _cross_shape(answer):
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, BartConfig
+
+    config = BartConfig(vocab_size=100, d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=4,
+                        decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=64)
+    model = AutoModelForSeq2SeqLM.from_config(config, attn_implementation="eager")
+    with torch.no_grad():
+        out = model(input_ids=torch.full((2, 10), 5), decoder_input_ids=torch.full((2, 4), 5), output_attentions=True)
+    got = as_shape(answer)
+    batch, heads, target, source = expected = tuple(out.cross_attentions[0].shape)
+    if got == (batch, heads, source, target):
+        raise Wrong("query and key are swapped: in cross-attention the queries come from the decoder's tokens")
+    if got == (batch, heads, target, target):
+        raise Wrong("that is the decoder's own self-attention; cross-attention's keys are the encoder's tokens")
+    if got == (batch, heads, source, source):
+        raise Wrong("that is the encoder's self-attention; in cross-attention the decoder asks the questions")
+    if got != expected:
+        raise Wrong("every attention weight tensor is (batch, heads, query, key): which side asks, which side answers?")

@@ -2,11 +2,11 @@
 
 charts.py: general charts; attention.py: attention maps; training.py: training curves and the confusion matrix.
 """
-from .attention import attention_average, attention_grid, attention_head, representation_drift
+from .attention import attention_average, attention_flow, attention_grid, attention_head, representation_drift
 from .charts import (bars, cutoff_plot, hidden_states_heatmap, probability_bars, similarity_heatmap,
                      temperature_curves)
 from .training import confusion_matrix, training_curves
 
-__all__ = ["attention_average", "attention_grid", "attention_head", "bars", "confusion_matrix", "cutoff_plot",
-           "hidden_states_heatmap", "probability_bars", "representation_drift", "similarity_heatmap",
+__all__ = ["attention_average", "attention_flow", "attention_grid", "attention_head", "bars", "confusion_matrix",
+           "cutoff_plot", "hidden_states_heatmap", "probability_bars", "representation_drift", "similarity_heatmap",
            "temperature_curves", "training_curves"]

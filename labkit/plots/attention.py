@@ -98,3 +98,40 @@ def representation_drift(hidden_states, tokens: Sequence[str], batch_index: int 
     right.legend(fontsize=7, ncol=2, loc="lower left")
     fig.tight_layout()
     return fig
+
+
+def attention_flow(tokens: int, hidden: int, heads: int, head_size: int, kv_heads: int | None = None):
+    """The path of one attention layer as boxes and arrows, with this model's shapes: X -> Q, K, V ->
+    softmax(Q K^T / sqrt(d) + mask) -> weights . V -> heads joined -> output projection, added to X."""
+    from matplotlib.patches import FancyBboxPatch
+
+    kv_heads = kv_heads or heads
+    fig, ax = _plt().subplots(figsize=(12, 4.2))
+    ax.set_xlim(0, 12.2)
+    ax.set_ylim(0, 4.3)
+    ax.axis("off")
+    width, height = 1.95, 0.9
+    boxes = {  # name: (left, bottom, text)
+        "x": (0.1, 1.8, f"X: the layer's input\n({tokens} tokens, {hidden})"),
+        "q": (2.55, 3.1, f"Q = X W_Q\n({heads} heads, {tokens}, {head_size})"),
+        "k": (2.55, 1.8, f"K = X W_K\n({kv_heads} heads, {tokens}, {head_size})"),
+        "v": (2.55, 0.5, f"V = X W_V\n({kv_heads} heads, {tokens}, {head_size})"),
+        "w": (5.0, 2.45, f"weights = softmax(\nQ K\u1d40 / \u221a{head_size} + mask)\n({heads}, {tokens}, {tokens})"),
+        "o": (7.45, 1.8, f"weights \u00b7 V, heads joined\n({tokens}, {heads} x {head_size})"),
+        "y": (9.9, 1.8, f"W_O, then + X\n({tokens}, {hidden})"),
+    }
+    for left, bottom, text in boxes.values():
+        ax.add_patch(FancyBboxPatch((left, bottom), width, height, boxstyle="round,pad=0.05", facecolor="#deebf7",
+                                    edgecolor="#3182bd"))
+        ax.text(left + width / 2, bottom + height / 2, text, ha="center", va="center", fontsize=8)
+    for start, end in (("x", "q"), ("x", "k"), ("x", "v"), ("q", "w"), ("k", "w"), ("w", "o"), ("v", "o"),
+                       ("o", "y")):
+        (x0, y0, _), (x1, y1, _) = boxes[start], boxes[end]
+        ax.annotate("", xy=(x1, y1 + height / 2), xytext=(x0 + width, y0 + height / 2),
+                    arrowprops=dict(arrowstyle="->", color="#636363"))
+    if kv_heads != heads:
+        ax.text(2.55 + width / 2, 1.62, f"each K, V head serves {heads // kv_heads} query heads", ha="center",
+                va="top", fontsize=7, color="#d62728")
+    ax.set_title("One attention layer: each head compares queries with keys, then averages the values")
+    fig.tight_layout()
+    return fig
