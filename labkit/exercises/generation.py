@@ -53,3 +53,24 @@ def _top_k(top_k_filter):
             raise Wrong(f"with k={k} each row must keep exactly {k} scores")
         if not torch.equal(got, expected):
             raise Wrong("keep the *highest* k scores unchanged (torch.topk gives the k-th best value)")
+
+
+@exercise("sample_next", "Write sample_next(scores): for (batch, vocab) processed scores, draw one token id per row "
+                         "with multinomial sampling, shape (batch,).")
+def _sample_next(sample_next):
+    import torch
+
+    scores = torch.randn(4, 30, generator=torch.Generator().manual_seed(9)) * 2
+    torch.manual_seed(0)
+    expected = torch.multinomial(scores.softmax(dim=-1), num_samples=1).squeeze(-1)
+    torch.manual_seed(0)
+    got = torch.as_tensor(sample_next(scores.clone()))
+    if got.shape == (4, 1):
+        raise Wrong("one id per row, shape (batch,): drop the last dimension that num_samples=1 leaves")
+    if got.shape != (4,):
+        raise Wrong(f"expected one token id per row, shape (4,), got {tuple(got.shape)}")
+    if torch.equal(got, scores.argmax(dim=-1)) and not torch.equal(got, expected):
+        raise Wrong("that is greedy decoding: sampling draws at random, in proportion to the probabilities")
+    if not torch.equal(got, expected):
+        raise Wrong("turn the scores into probabilities first, then draw once per row with the random generator "
+                    "as it is (do not seed inside your function)")
