@@ -95,12 +95,13 @@ def attention_figures_and_bertviz_render(page, screenshot):
         screenshot(page, source.rstrip("(").lower())
     explorer = cell_with_source(page, "AttentionExplorer(")
     figure = explorer.locator(".widget-output img")
-    before = figure.screenshot()
+    before, shown = figure.screenshot(), figure.element_handle()  # the image on screen before the click
     handle = explorer.locator(".widget-slider").filter(has_text="layer").locator(".noUi-handle").bounding_box()
     page.mouse.click(handle["x"] + handle["width"] / 2 + 60, handle["y"] + handle["height"] / 2)  # a later layer
     expect(explorer.locator(".widget-slider").filter(has_text="layer").locator(".widget-readout")).not_to_have_text(
         "0", timeout=30_000)
-    page.wait_for_function("img => img.isConnected === false", arg=figure.element_handle(), timeout=30_000)
+    # the redraw replaces that image (taken before the click: the kernel may redraw before this line runs)
+    page.wait_for_function("img => img.isConnected === false", arg=shown, timeout=30_000)
     screenshot(page, "explorer-layer-changed")
     assert broken_images(page) == []
     assert explorer.locator(".widget-output img").screenshot() != before
