@@ -36,21 +36,30 @@ class EosToken(_Shown, StoppingCriteria):
 
 
 class StopStrings(_Shown, StoppingCriteria):
-    """Stop a row when its decoded text ends with one of the strings (a custom criterion, e.g. "\\n\\n")."""
+    """Stop a row when one of the strings appears in its text and overlaps the last token, as transformers'
+    StopStringCriteria does: the last token may run past the string ("stop" with the tokens "st", "opera"), but a
+    string that ends before the last token does not count (it would have stopped the row a step earlier).
 
-    def __init__(self, tokenizer, stop_strings: Sequence[str], prompt_length: int, lookback: int = 16):
+    Only tokens after ``prompt_length`` are read, and only the last ``lookback`` of them."""
+
+    def __init__(self, tokenizer, stop_strings: Sequence[str], prompt_length: int = 0, lookback: int = 16):
         _require(bool(stop_strings) and all(isinstance(s, str) and s for s in stop_strings),
                  f"stop_strings must be non-empty strings, got {stop_strings!r}")
         self.tokenizer, self.stop_strings = tokenizer, tuple(stop_strings)
         self.prompt_length, self.lookback = prompt_length, lookback
 
     def __call__(self, input_ids, scores, **kwargs):
-        tails = self.tokenizer.batch_decode(input_ids[:, max(self.prompt_length, input_ids.shape[1] - self.lookback):])
-        return torch.tensor([tail.endswith(self.stop_strings) for tail in tails], dtype=torch.bool)
+        window = input_ids[:, max(self.prompt_length, input_ids.shape[1] - self.lookback):]
+        texts = self.tokenizer.batch_decode(window)  # the tail, up to and including the last token
+        before = self.tokenizer.batch_decode(window[:, :-1])  # the same without the last token
+        return torch.tensor([any(s in text[max(0, len(head) - len(s) + 1):] for s in self.stop_strings)
+                             for text, head in zip(texts, before)], dtype=torch.bool)
 
 
 def any_criterion(criteria: Sequence[Criterion], input_ids, scores):
+    """True for the rows that any criterion says are done. A criterion may answer one bool per row, or a single
+    bool for every row (as transformers' StoppingCriteriaList allows)."""
     done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
     for criterion in criteria:
-        done = done | criterion(input_ids, scores).to(done.device)
+        done = done | torch.as_tensor(criterion(input_ids, scores), dtype=torch.bool, device=done.device)
     return done
