@@ -10,6 +10,12 @@ def softmax_ok(logits):
     return e / e.sum(-1, keepdim=True)
 
 
+def pad_ids_fraction(batch):
+    """A plausible wrong answer: count the pad token's id (0 for MiniLM, 2 for SmolLM2) as if it were only padding."""
+    pad_id = 0 if "token_type_ids" in batch else 2
+    return (batch["input_ids"] == pad_id).float().mean()
+
+
 def tokens_ok(tokenizer, text):
     return len(tokenizer.tokenize(text))
 
@@ -38,7 +44,8 @@ def hidden_shape_ok():
 
 CASES = {
     "pipelines.softmax": (softmax_ok, [lambda x: torch.softmax(x, dim=0), lambda x: torch.exp(x),
-                                       lambda x: x / x.sum(-1, keepdim=True)]),
+                                       lambda x: x / x.sum(-1, keepdim=True), lambda x: torch.softmax(x, dim=-1),
+                                       lambda x: torch.exp(x) / torch.exp(x).sum(-1, keepdim=True)]),
     "pipelines.to_labels": (lambda logits, id2label: [id2label[int(i)] for i in logits.argmax(-1)],
                             [lambda logits, id2label: logits.argmax(-1),
                              lambda logits, id2label: [id2label[int(i)] for i in logits.argmin(-1)]]),
@@ -48,7 +55,8 @@ CASES = {
                                               lambda tok, text: len(text.split())]),
     "tokenization.special_ids": ((101, 102), [(102, 101), (0, 0), 101]),
     "tokenization.pad_fraction": (lambda b: (b["attention_mask"] == 0).float().mean(),
-                                  [lambda b: b["attention_mask"].float().mean(), lambda b: 0.0]),
+                                  [lambda b: b["attention_mask"].float().mean(), lambda b: 0.0,
+                                   pad_ids_fraction]),
     "models.hidden_shape": (hidden_shape_ok, [(2, 384), (2, 3, 384)]),
     "models.batch_dim": (lambda ids: torch.tensor([ids]), [lambda ids: torch.tensor(ids), lambda ids: [ids],
                                                            lambda ids: torch.tensor([ids], dtype=torch.float32)]),
@@ -79,7 +87,8 @@ CASES = {
                                    lambda q, k: torch.softmax(q @ k.T / q.shape[-1], dim=-1),
                                    lambda q, k: q @ k.T]),
     "data.is_long": (lambda e: len(e["text"].split()) > 20, [lambda e: len(e["text"].split()) >= 20,
-                                                             lambda e: len(e["text"]) > 200]),
+                                                             lambda e: len(e["text"]) > 200,
+                                                             lambda e: len(e["text"]) > 100]),
     "data.tokenize_batch": (lambda b: _minilm()(b["text"], truncation=True, max_length=32),
                             [lambda b: _minilm()(b["text"], truncation=True, max_length=32, padding="max_length"),
                              lambda b: _minilm()(b["text"]), lambda b: {"input_ids": b["text"]}]),

@@ -8,14 +8,16 @@ from .fixtures import tokenizer_for
 @exercise("is_long", "Write is_long(example) for Dataset.filter: True when the example's text has more than 20 "
                      "words.")
 def _is_long(is_long):
-    examples = [{"text": " ".join(["word"] * n), "label": 0} for n in (5, 20, 21, 40)]
-    got = [bool(is_long(e)) for e in examples]
-    if got == [False, True, True, True]:
-        raise Wrong("exactly 20 words is not *more than* 20: use > 20")
-    if got[:2] == [False, False] and got[2:] == [False, False]:
-        raise Wrong("count words with len(example['text'].split()), not characters")
-    if got != [False, False, True, True]:
-        raise Wrong("return len(example['text'].split()) > 20")
+    examples = [" ".join(["word"] * n) for n in (5, 20, 21, 40)]
+    examples += [" ".join(["a"] * 25), " ".join(["extraordinarily"] * 15)]  # many short words; few long ones
+    expected = [len(text.split()) > 20 for text in examples]
+    got = [bool(is_long({"text": text, "label": 0})) for text in examples]
+    if got[1] and got[:1] + got[2:] == expected[:1] + expected[2:]:
+        raise Wrong("exactly 20 words is not *more than* 20")
+    if got[4:] == [False, True]:
+        raise Wrong("25 one-letter words count as long, 15 long words do not: are you counting characters?")
+    if got != expected:
+        raise Wrong("split the text into words and count them")
 
 
 @exercise("tokenize_batch", "Write tokenize_batch(batch) for dataset.map(tokenize_batch, batched=True): tokenize "

@@ -8,15 +8,22 @@ from .fixtures import close, config_for
 
 
 @exercise("softmax", "Write probabilities(logits) that turns a (batch, classes) tensor of logits into "
-                     "probabilities, like the pipeline's post-processing.")
+                     "probabilities, like the pipeline's post-processing, without a ready-made softmax.")
 def _softmax(probabilities):
     import torch
 
+    called = getattr(getattr(probabilities, "__code__", None), "co_names", ())  # the names its code uses
+    if any(name.lower() == "softmax" for name in called):
+        raise Wrong("write the formula yourself instead of calling a softmax: that is the point of the exercise")
     torch.manual_seed(0)
-    for logits in (torch.randn(2, 3), torch.randn(4, 5) * 3):
+    large = torch.tensor([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]])  # exp() of these overflows
+    for logits in (torch.randn(2, 3), torch.randn(4, 5) * 3, large):
         got = torch.as_tensor(probabilities(logits))
         if got.shape != logits.shape:
             raise Wrong(f"expected shape {tuple(logits.shape)}, got {tuple(got.shape)}: one probability per class")
+        if not torch.isfinite(got).all():
+            raise Wrong("with large logits (1000 and more) you get nan or inf: exp() overflows. Adding the same "
+                        "number to every logit of a row does not change the result")
         if not close(got.sum(-1), torch.ones(len(logits))):
             if close(got.sum(0), torch.ones(logits.shape[1])):
                 raise Wrong("your probabilities sum to 1 down each column: normalise along the classes, dim=-1")

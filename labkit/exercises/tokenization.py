@@ -40,13 +40,20 @@ def _special_ids(answer):
 @exercise("pad_fraction", "Write pad_fraction(batch) that returns the share of positions in a padded batch "
                           "(a tokenizer output with attention_mask) that are padding.")
 def _pad_fraction(pad_fraction):
-    tokenizer = tokenizer_for("encoder")
-    batch = tokenizer(["a short one", "a much longer sentence with quite a few more words in it", "hi"],
-                      padding=True, return_tensors="pt")
-    mask = batch["attention_mask"]
-    expected = float((mask == 0).sum() / mask.numel())
-    got = float(pad_fraction(batch))
-    if math.isclose(got, 1 - expected, rel_tol=1e-6):
-        raise Wrong("that is the share of real tokens: attention_mask is 1 for real tokens and 0 for padding")
-    if not math.isclose(got, expected, rel_tol=1e-6):
-        raise Wrong("count the zeros in attention_mask and divide by its total number of entries")
+    batches = [  # SmolLM2 pads with <|im_end|>, which is also a real token in its chat texts
+        (tokenizer_for("encoder"), ["a short one", "a much longer sentence with quite a few more words in it", "hi"]),
+        (tokenizer_for("causal-lm"), ["<|im_end|> ends every chat turn", "hi"]),
+    ]
+    for tokenizer, texts in batches:
+        batch = tokenizer(texts, padding=True, return_tensors="pt")
+        mask = batch["attention_mask"]
+        expected = float((mask == 0).sum() / mask.numel())
+        got = float(pad_fraction(batch))
+        pad_ids = float((batch["input_ids"] == tokenizer.pad_token_id).sum() / mask.numel())
+        if math.isclose(got, 1 - expected, rel_tol=1e-6):
+            raise Wrong("that is the share of real tokens: attention_mask is 1 for real tokens and 0 for padding")
+        if math.isclose(got, pad_ids, rel_tol=1e-6) and not math.isclose(got, expected, rel_tol=1e-6):
+            raise Wrong("the pad token can also be a real token (SmolLM2 pads with <|im_end|>, which ends every chat "
+                        "turn): which part of the tokenizer's output says for sure what is padding?")
+        if not math.isclose(got, expected, rel_tol=1e-6):
+            raise Wrong("count the zeros in attention_mask and divide by its total number of entries")
