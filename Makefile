@@ -61,12 +61,15 @@ lab: prepare
 	@$(if $(ALLOW_ROOT),echo "Running as root (a container or VM?): starting JupyterLab with --allow-root")
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
+# Tests keep the exercise progress of the notebooks they run in build/, not in the tester's own folder.
+TEST_ENV := LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 LABKIT_USER_DIR=$(CURDIR)/build/test-learner
+
 test: prepare
-	LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 $(BIN)/python -m pytest tests notebooks --ignore=tests/e2e $(NBVAL)
+	$(TEST_ENV) $(BIN)/python -m pytest tests notebooks --ignore=tests/e2e $(NBVAL)
 
 # JupyterLab on localhost driven by Playwright in Debian's Chromium; screenshots kept in tests/e2e/screenshots/.
 test-e2e: prepare $(CHROMIUM)
-	LABKIT_E2E_REQUIRED=1 LABKIT_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/e2e -v
+	LABKIT_USER_DIR=$(CURDIR)/build/test-learner LABKIT_E2E_REQUIRED=1 LABKIT_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/e2e -v
 
 $(CHROMIUM):
 	@echo "Installing Debian's chromium for the browser tests (apt)..."
@@ -87,7 +90,7 @@ test-latest: prepare
 # Unit tests only (tiny models; no kit home, no network): seconds. The kit home is pointed at a folder that does not
 # exist, so a test that needs the prepared models fails here instead of passing by chance.
 test-fast: install
-	LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 LABKIT_HOME=$(CURDIR)/build/no-kit-home $(BIN)/python -m pytest tests \
+	$(TEST_ENV) LABKIT_HOME=$(CURDIR)/build/no-kit-home $(BIN)/python -m pytest tests \
 	  --ignore=tests/e2e -m "not integration and not install and not network" -q
 
 # Generation speed: our loop vs model.generate, the KV cache, the explorer's redraw time.

@@ -13,7 +13,9 @@ the plain `transformers` API. Notebooks use one style, ``import labkit`` and the
     labkit.decoding.generate(...)                 # the generation loop, proven equal to model.generate
     labkit.attention.head_patterns(...)           # numbers computed from attention weights
     labkit.training.Recipe, labkit.training.classification_metrics
-    labkit.check("tokenizers.count_tokens", answer)   # exercises (labkit/exercises/)
+    labkit.check("tokenization.count_tokens", answer)  # exercises (labkit/exercises/): a verdict and a nudge
+    labkit.hint("tokenization.count_tokens"), labkit.solution(...)  # the next hint; the reference answer
+    labkit.progress.report()                      # the learner's exercises passed, per notebook
     labkit.doctor(), labkit.free_memory()
 
 Every name above is public and documented; nothing starting with ``_`` is for notebooks. Heavy libraries (torch,
@@ -30,11 +32,11 @@ _FUNCTIONS = {
     "checkpoint": "checkpoints", "catalogue": "checkpoints", "using_hub": "checkpoints", "model_source": "checkpoints",
     "MissingAssetError": "assets", "UnknownRoleError": "assets",
     "kit_home": "settings",
-    "check": "exercises",
+    "check": "exercises", "hint": "exercises", "solution": "exercises",
     "doctor": "environment",
 }
-_MODULES = ("assets", "attention", "checkpoints", "data", "decoding", "environment", "exercises", "plots", "settings",
-            "training", "views", "widgets")
+_MODULES = ("assets", "attention", "checkpoints", "data", "decoding", "environment", "exercises", "plots", "progress",
+            "settings", "training", "views", "widgets")
 
 
 def __getattr__(name):

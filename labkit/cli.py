@@ -1,4 +1,5 @@
-"""The `labkit` command: `labkit prepare`, `labkit doctor`, `labkit models`, `labkit finetune`."""
+"""The `labkit` command: `labkit prepare`, `labkit doctor`, `labkit models`, `labkit finetune`, `labkit progress`,
+`labkit grade`."""
 from __future__ import annotations
 
 import argparse
@@ -36,6 +37,13 @@ def _models(args) -> int:
         state = "ready" if row["ready"] else "not prepared"
         print(f"{row['role']:<10} {row['what']}\n{'':<10} offline: {row['offline']} ({state})\n"
               f"{'':<10} hub:     {row['hub']}\n{'':<10} uses:    {row['uses']}")
+    return 0
+
+
+def _progress(args) -> int:
+    from .progress import report
+
+    print(report())
     return 0
 
 
@@ -81,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("models", help="the model catalogue: roles, offline folders, Hub ids")
     m.add_argument("--source", choices=["offline", "hub"], help="default: $LABKIT_SOURCE or offline")
     m.set_defaults(run=_models)
+    sub.add_parser("progress", help="your exercises passed, per notebook (from your own progress file)"
+                   ).set_defaults(run=_progress)
     # listed for `labkit --help`; main() hands its options to _finetune, whose parser reads them from Recipe
     sub.add_parser("finetune", help="fine-tune a classifier (runs under accelerate launch and torchrun too)")
     argv = sys.argv[1:] if argv is None else argv

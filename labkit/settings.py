@@ -3,6 +3,7 @@
 | variable                 | setting          | default                                               |
 |--------------------------|------------------|-------------------------------------------------------|
 | `LABKIT_HOME`            | home             | the user's cache folder + `labkit` (platformdirs)     |
+| `LABKIT_USER_DIR`        | user_dir         | the user's data folder + `labkit` (platformdirs)      |
 | `LABKIT_SOURCE`          | source           | `offline` (or `hub`)                                  |
 | `CI`, `LABKIT_QUIET`     | quiet            | off: progress bars and library logging stay on        |
 | `LABKIT_STRICT_WARNINGS` | strict_warnings  | off: drift warnings warn (on in `make test`: errors)  |
@@ -31,7 +32,8 @@ def _on(value: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    home: Path  # the kit home: prepared models, data and scripts
+    home: Path  # the kit home: prepared models, data and scripts (only read once ready: may be a shared folder)
+    user_dir: Path  # the learner's own writable folder: exercise progress and what their runs write
     source: str  # where checkpoint() looks: "offline" or "hub" (validated by checkpoints.model_source)
     quiet: bool  # no progress bars or library logging (CI, `make test`)
     strict_warnings: bool  # drift warnings are errors (`make test`)
@@ -47,7 +49,13 @@ class Settings:
             import platformdirs
 
             home = Path(platformdirs.user_cache_dir("labkit", appauthor=False))
-        return cls(home=home, source=(env.get("LABKIT_SOURCE") or "offline").strip().lower(),
+        if env.get("LABKIT_USER_DIR"):
+            user_dir = Path(env["LABKIT_USER_DIR"]).expanduser().resolve()
+        else:  # ~/.local/share/labkit on Linux (or $XDG_DATA_HOME), ~/Library/Application Support/labkit, %APPDATA%
+            import platformdirs
+
+            user_dir = Path(platformdirs.user_data_dir("labkit", appauthor=False, roaming=True))
+        return cls(home=home, user_dir=user_dir, source=(env.get("LABKIT_SOURCE") or "offline").strip().lower(),
                    quiet=_on(env.get("CI")) or _on(env.get("LABKIT_QUIET")),
                    strict_warnings=_on(env.get("LABKIT_STRICT_WARNINGS")),
                    hub_endpoint=env.get("HF_ENDPOINT") or HUB, platform=detect_platform(env))
@@ -76,6 +84,11 @@ def reload() -> Settings:
 def kit_home() -> Path:
     """The kit home: ``$LABKIT_HOME`` if set, else ``labkit`` in the user's cache folder."""
     return settings().home
+
+
+def user_dir() -> Path:
+    """The learner's own writable folder: ``$LABKIT_USER_DIR`` if set, else ``labkit`` in the user's data folder."""
+    return settings().user_dir
 
 
 # ---------------------------------------------------------------- shared helpers

@@ -35,8 +35,10 @@ def prepared():
 
 
 @pytest.fixture(autouse=True)
-def fresh_settings():
-    """labkit reads its settings once; each test starts from, and leaves behind, the settings of its environment."""
+def fresh_settings(tmp_path_factory, monkeypatch):
+    """labkit reads its settings once; each test starts from, and leaves behind, the settings of its environment,
+    with a learner's folder (progress) of its own."""
+    monkeypatch.setenv("LABKIT_USER_DIR", str(tmp_path_factory.mktemp("learner")))
     settings.reload()
     yield
     settings.reload()

@@ -1,123 +1,300 @@
-"""Every exercise check accepts a correct answer and rejects typical wrong ones. Reference answers live here."""
+"""Every exercise: its reference solution (in the package) passes, plausible wrong answers fail with the diagnosis
+they should get, and neither a diagnosis nor the first hint gives the solution away. Hints, solutions, progress."""
+import json
+import re
+
 import pytest
 import torch
 
-from labkit.exercises import check, load_all
-
-
-def softmax_ok(logits):
-    e = torch.exp(logits - logits.max(-1, keepdim=True).values)
-    return e / e.sum(-1, keepdim=True)
-
-
-def pad_ids_fraction(batch):
-    """A plausible wrong answer: count the pad token's id (0 for MiniLM, 2 for SmolLM2) as if it were only padding."""
-    pad_id = 0 if "token_type_ids" in batch else 2
-    return (batch["input_ids"] == pad_id).float().mean()
-
-
-def tokens_ok(tokenizer, text):
-    return len(tokenizer.tokenize(text))
-
-
-def top_k_ok(scores, k):
-    kth = torch.topk(scores, k).values[..., -1:]
-    return scores.masked_fill(scores < kth, float("-inf"))
+import labkit
+from labkit import progress
+from labkit.exercises import EXERCISES, check, graded, hint, load_all, solution
 
 
 def _minilm():
     from transformers import AutoTokenizer
 
-    from labkit import checkpoint
-
-    return AutoTokenizer.from_pretrained(checkpoint("encoder"))
+    return AutoTokenizer.from_pretrained(labkit.checkpoint("encoder"))
 
 
-def hidden_shape_ok():
-    from transformers import AutoTokenizer
-
-    from labkit import checkpoint
-
-    tok = AutoTokenizer.from_pretrained(checkpoint("encoder"))
-    return (2, tok(["Hello!", "How are you doing today?"], padding=True, return_tensors="pt").input_ids.shape[1], 384)
+def pad_ids_fraction(batch):
+    """Count the pad token's id (0 for MiniLM, 2 for SmolLM2) as if it were only padding."""
+    pad_id = 0 if "token_type_ids" in batch else 2
+    return (batch["input_ids"] == pad_id).float().mean()
 
 
-CASES = {
-    "pipelines.softmax": (softmax_ok, [lambda x: torch.softmax(x, dim=0), lambda x: torch.exp(x),
-                                       lambda x: x / x.sum(-1, keepdim=True), lambda x: torch.softmax(x, dim=-1),
-                                       lambda x: torch.exp(x) / torch.exp(x).sum(-1, keepdim=True)]),
-    "pipelines.to_labels": (lambda logits, id2label: [id2label[int(i)] for i in logits.argmax(-1)],
-                            [lambda logits, id2label: logits.argmax(-1),
-                             lambda logits, id2label: [id2label[int(i)] for i in logits.argmin(-1)]]),
-    "pipelines.cosine": (lambda a, b: (a @ b) / (a.norm() * b.norm()),
-                         [lambda a, b: a @ b, lambda a, b: a.norm() - b.norm()]),
-    "tokenization.count_tokens": (tokens_ok, [lambda tok, text: len(tok(text).input_ids),
-                                              lambda tok, text: len(text.split())]),
-    "tokenization.special_ids": ((101, 102), [(102, 101), (0, 0), 101]),
-    "tokenization.pad_fraction": (lambda b: (b["attention_mask"] == 0).float().mean(),
-                                  [lambda b: b["attention_mask"].float().mean(), lambda b: 0.0,
-                                   pad_ids_fraction]),
-    "models.hidden_shape": (hidden_shape_ok, [(2, 384), (2, 3, 384)]),
-    "models.batch_dim": (lambda ids: torch.tensor([ids]), [lambda ids: torch.tensor(ids), lambda ids: [ids],
-                                                           lambda ids: torch.tensor([ids], dtype=torch.float32)]),
-    "models.head_params": (1155, [1152, 384, 3]),
-    "models.cross_shape": ((2, 4, 4, 10), [(2, 4, 10, 4), (2, 4, 4, 4), (2, 4, 10, 10), (2, 4, 10)]),
-    "generation.greedy_pick": (lambda logits: logits.argmax(-1), [lambda logits: logits.argmax(0),
-                                                                  lambda logits: logits.softmax(-1).max(-1).values,
-                                                                  lambda logits: logits.argmin(-1)]),
-    "generation.temperature": (lambda logits, t: logits / t,
-                               [lambda logits, t: logits * t, lambda logits, t: logits - t]),
-    "generation.top_k": (top_k_ok, [
-        lambda s, k: s.masked_fill(s < s.topk(k).values[..., -1:], 0.0),
-        lambda s, k: s.masked_fill(s > s.topk(k, largest=False).values[..., -1:], -torch.inf),
-        lambda s, k: s.masked_fill(s < s.topk(k + 1).values[..., -1:], -torch.inf)]),
-    "generation.sample_next": (lambda s: torch.multinomial(s.softmax(-1), 1).squeeze(-1),
-                               [lambda s: s.argmax(-1), lambda s: torch.multinomial(s.softmax(-1), 1),
-                                lambda s: torch.multinomial(s.softmax(0).T, 1).squeeze(-1)]),
-    "decoding.nucleus_size": (3, [2, 4, 5]),
-    "decoding.top_k_1": (True, [False, "yes", 1.0]),
-    "attention.attention_shape": ((2, 12, 9, 9), [(2, 9, 9), (6, 2, 12, 9, 9), (2, 9, 9, 12)]),
-    "attention.visible_keys": (lambda i: i + 1, [lambda i: i, lambda i: 6 - i]),
-    "attention.previous_token": (lambda w: w.diagonal(offset=-1).mean(), [lambda w: w.diagonal(offset=1).mean(),
-                                                                          lambda w: w.diagonal().mean(),
-                                                                          lambda w: w.mean()]),
-    "attention.weights_by_hand": (lambda q, k: torch.softmax(q @ k.T / q.shape[-1] ** 0.5, dim=-1),
-                                  [lambda q, k: torch.softmax(q @ k.T, dim=-1),
-                                   lambda q, k: torch.softmax(q @ k.T / q.shape[-1] ** 0.5, dim=0),
-                                   lambda q, k: torch.softmax(q @ k.T / q.shape[-1], dim=-1),
-                                   lambda q, k: q @ k.T]),
-    "data.is_long": (lambda e: len(e["text"].split()) > 20, [lambda e: len(e["text"].split()) >= 20,
-                                                             lambda e: len(e["text"]) > 200,
-                                                             lambda e: len(e["text"]) > 100]),
-    "data.tokenize_batch": (lambda b: _minilm()(b["text"], truncation=True, max_length=32),
-                            [lambda b: _minilm()(b["text"], truncation=True, max_length=32, padding="max_length"),
-                             lambda b: _minilm()(b["text"]), lambda b: {"input_ids": b["text"]}]),
-    "finetuning.accuracy": (lambda logits, labels: (logits.argmax(-1) == labels).mean(),
-                            [lambda logits, labels: (logits.argmax(-1) == labels).sum(),
-                             lambda logits, labels: (logits.argmin(-1) == labels).mean()]),
-    "finetuning.trainable": (1155, [0, 1155 + 384 * 384 + 384, 22_713_219]),
+def decode_all(model, tokenizer, prompt, n):
+    inputs = tokenizer(prompt, return_tensors="pt")
+    return tokenizer.decode(model.generate(**inputs, max_new_tokens=n, do_sample=False)[0], skip_special_tokens=True)
+
+
+def max_length_instead(model, tokenizer, prompt, n):
+    inputs = tokenizer(prompt, return_tensors="pt")
+    out = model.generate(**inputs, max_length=n, do_sample=False)
+    return tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+def pipeline_labels(model=None):
+    from transformers import pipeline
+
+    def labels_of(texts):
+        classifier = pipeline("sentiment-analysis", model=model)
+        return classifier(texts)
+    return labels_of
+
+
+def first_token_vectors(texts):
+    import numpy as np
+    from transformers import pipeline
+
+    extractor = pipeline("feature-extraction", model=labkit.checkpoint("encoder"))
+    return np.stack([np.array(o)[0][0] for o in extractor(texts)])
+
+
+def training_args(**kwargs):
+    from transformers import TrainingArguments
+
+    return lambda output_dir: TrainingArguments(output_dir=output_dir, **kwargs)
+
+
+def generation_config(**kwargs):
+    from transformers import GenerationConfig
+
+    return GenerationConfig(**kwargs)
+
+
+def classifier(auto="AutoModelForSequenceClassification", from_config=False, **kwargs):
+    import transformers
+
+    def load_classifier(num_labels):
+        cls = getattr(transformers, auto)
+        if from_config:
+            config = transformers.AutoConfig.from_pretrained(labkit.checkpoint("encoder"), num_labels=num_labels)
+            return cls.from_config(config)
+        return cls.from_pretrained(labkit.checkpoint("encoder"), **kwargs)
+    return load_classifier
+
+
+# id -> [(a plausible wrong answer, a piece of the diagnosis it must get)]; the reference answer is the package's own
+WRONG = {
+    "first_steps.same_device": [(lambda model, inputs: inputs.to("cpu"), "ask the model where it is"),
+                          (lambda model, inputs: inputs["input_ids"].to(model.device), "the whole tokenizer output"),
+                          (lambda model, inputs: None, "returns nothing")],
+    "first_steps.labels_of": [(pipeline_labels(), "without model="),
+                        (lambda texts: [{"label": "positive"} for t in texts], "the pipeline's dicts"),
+                        (lambda texts: ["positive"] * len(texts), "differ from the kit's sentiment model")],
+    "first_steps.parameter_count": [(22.7, "millions"), (103, "counts weight tensors"), (22_713_219, "not the encoder's")],
+    "pipelines.softmax": [(lambda x: torch.softmax(x, dim=-1), "without calling a softmax"),
+                          (lambda x: torch.exp(x) / torch.exp(x).sum(-1, keepdim=True), "exp() overflows"),
+                          (lambda x: (x - x.max()).exp() / (x - x.max()).exp().sum(0), "down each column"),
+                          (lambda x: x / x.sum(-1, keepdim=True), "values are off")],
+    "pipelines.to_labels": [(lambda logits, id2label: logits.argmax(-1), "not class numbers"),
+                            (lambda logits, id2label: [id2label[int(i)] for i in logits.argmin(-1)], "wrong label")],
+    "pipelines.cosine": [(lambda a, b: a @ b, "dot product"), (lambda a, b: a.norm() - b.norm(), "must give 1.0")],
+    "pipelines.sentence_vectors": [(first_token_vectors, "first token's vector"),
+                                   (lambda texts: first_token_vectors(texts)[None], "one vector per text")],
+    "tokenization.count_tokens": [(lambda tok, text: len(tok(text).input_ids), "special tokens"),
+                                  (lambda tok, text: len(text.split()), "tokens are not words")],
+    "tokenization.special_ids": [((102, 101), "wrong order"), ((0, 0), "not the ids"), (101, "a pair")],
+    "tokenization.pad_fraction": [(lambda b: b["attention_mask"].float().mean(), "share of real tokens"),
+                                  (pad_ids_fraction, "also be a real token"), (lambda b: 0.0, "not the share")],
+    "models.hidden_shape": [((2, 384), "one vector per *token*"), ((2, 3, 384), "sequence length is off")],
+    "models.batch_dim": [(lambda ids: torch.tensor(ids), "1-D tensor"), (lambda ids: [ids], "torch tensor"),
+                         (lambda ids: torch.tensor([ids], dtype=torch.float32), "integer ids")],
+    "models.head_params": [(1152, "more than weights"), (384, "one linear layer"), (3, "one linear layer")],
+    "models.cross_shape": [((2, 4, 10, 4), "swapped"), ((2, 4, 4, 4), "decoder's own self-attention"),
+                           ((2, 4, 10, 10), "encoder's self-attention"), ((2, 4, 10), "which side asks")],
+    "models.new_head": [(classifier("AutoModel"), "no sequence-classification head"),
+                        (classifier(), "asked for 5 labels"),
+                        (classifier(from_config=True), "random weights")],
+    "generation.greedy_pick": [(lambda logits: logits.argmax(0), "best row for each token"),
+                               (lambda logits: logits.softmax(-1).max(-1).values, "token ids"),
+                               (lambda logits: logits.argmin(-1), "not the most likely")],
+    "generation.temperature": [(lambda logits, t: logits * t, "the opposite"),
+                               (lambda logits, t: logits - t, "something else")],
+    "generation.top_k": [(lambda s, k: s.masked_fill(s < s.topk(k).values[..., -1:], 0.0), "must become -inf"),
+                         (lambda s, k: s.masked_fill(s > s.topk(k, largest=False).values[..., -1:], -torch.inf),
+                          "wrong scores"),
+                         (lambda s, k: s.masked_fill(s < s.topk(k + 1).values[..., -1:], -torch.inf), "exactly")],
+    "generation.sample_next": [(lambda s: s.argmax(-1), "greedy decoding"),
+                               (lambda s: torch.multinomial(s.softmax(-1), 1), "extra dimension"),
+                               (lambda s: torch.multinomial(s.softmax(0).T, 1).squeeze(-1), "one token id per row"),
+                               (lambda s: torch.multinomial(s.softmax(-1), 1, generator=torch.Generator()).squeeze(-1),
+                                "not the draw")],
+    "generation.continue_greedy": [(decode_all, "starts with the prompt"), (max_length_instead, "too few tokens")],
+    "decoding.nucleus_size": [(2, "crosses p"), (4, "watch when"), (5, "watch when")],
+    "decoding.top_k_1": [(False, "what is left"), ("yes", "True or False"), (1.0, "True or False")],
+    "decoding.sampling_config": [(generation_config(temperature=0.7, top_p=0.9, max_new_tokens=30), "greedily"),
+                                 (generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_length=30),
+                                  "new tokens only"),
+                                 (generation_config(do_sample=True, temperature=1 / 0.7, top_p=0.9,
+                                                    max_new_tokens=30), "asks for 0.7"),
+                                 ({"do_sample": True}, "GenerationConfig")],
+    "attention.attention_shape": [((2, 9, 9), "one map per head"), ((6, 2, 12, 9, 9), "all layers"),
+                                  ((2, 9, 9, 12), "their order")],
+    "attention.visible_keys": [(lambda i: i, "the token itself"), (lambda i: 6 - i, "never the future")],
+    "attention.previous_token": [(lambda w: w.diagonal(offset=1).mean(), "*next* token"),
+                                 (lambda w: w.diagonal().mean(), "attending to itself"),
+                                 (lambda w: w.mean(), "not the average")],
+    "attention.weights_by_hand": [(lambda q, k: torch.softmax(q @ k.T, dim=-1), "not scaled"),
+                                  (lambda q, k: torch.softmax(q @ k.T / q.shape[-1] ** 0.5, dim=0), "columns"),
+                                  (lambda q, k: torch.softmax(q @ k.T / q.shape[-1], dim=-1), "scaled too much"),
+                                  (lambda q, k: q @ k.T, "check each step")],
+    "attention.eager_model": [(lambda ckpt: __import__("transformers").AutoModel.from_pretrained(ckpt),
+                               "never forms them"),
+                              (lambda ckpt: __import__("transformers").AutoModel.from_pretrained(
+                                  labkit.checkpoint("causal-lm"), attn_implementation="eager"), "you are given")],
+    "data.is_long": [(lambda e: len(e["text"].split()) >= 20, "not *more than*"),
+                     (lambda e: len(e["text"]) > 100, "what are you counting"),
+                     (lambda e: len(e["text"]) > 200, "what are you counting")],
+    "data.tokenize_batch": [(lambda b: _minilm()(b["text"], truncation=True, max_length=32, padding="max_length"),
+                             "don't pad"),
+                            (lambda b: _minilm()(b["text"]), "cut to 32"),
+                            (lambda b: _minilm()(b["text"], truncation=True, max_length=32, add_special_tokens=False),
+                             "not MiniLM's tokens")],
+    "data.stratified_split": [(lambda d: d.train_test_split(test_size=0.2, seed=0), "proportions"),
+                              (lambda d: d.train_test_split(test_size=20 / 80, stratify_by_column="label", seed=0),
+                               "20% means 20"),
+                              (lambda d: d.train_test_split(test_size=0.2, stratify_by_column="label", seed=1),
+                               "seed 0"),
+                              (lambda d: {"train": d, "test": d}, "DatasetDict")],
+    "finetuning.accuracy": [(lambda logits, labels: (logits.argmax(-1) == labels).sum(), "number of correct rows"),
+                            (lambda logits, labels: (logits.argmin(-1) == labels).mean(), "not the share")],
+    "finetuning.trainable": [(0, "still trains"), (1155 + 384 * 384 + 384, "pooler"), (22_713_219, "not what")],
+    "finetuning.training_args": [(training_args(eval_strategy="epoch", load_best_model_at_end=True), "refused"),
+                                 (training_args(evaluation_strategy="epoch"), "renamed in transformers 5"),
+                                 (training_args(eval_strategy="epoch", save_strategy="epoch"), "last epoch's"),
+                                 (training_args(eval_strategy="steps", save_strategy="steps",
+                                                load_best_model_at_end=True), "not every epoch")],
 }
 
 
-def test_every_exercise_has_cases():
-    assert set(load_all()) == set(CASES)
+def reference(name):
+    """The package's reference answer for ``name``, run as a notebook cell runs it (with ``labkit`` imported)."""
+    ex = EXERCISES[name]
+    namespace = {"labkit": labkit}
+    exec(compile(ex.solution, f"<solution of {name}>", "exec"), namespace)
+    return namespace[ex.answer_name]
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_accepts_the_reference_answer(name, prepared, capsys):
-    answer = CASES[name][0]
-    if name == "models.hidden_shape":
-        answer = answer()
-    assert check(name, answer) is True
+def code_lines(source):
+    """The lines of a solution that carry its idea, without spaces: what a hint must not spell out."""
+    lines = [line.split("#")[0].strip() for line in source.splitlines()]
+    keep = [line for line in lines if line and not line.startswith(("def ", "import ", "from ")) and len(line) > 8]
+    return [re.sub(r"\s+", "", line).removeprefix("return") for line in keep]
+
+
+def test_every_exercise_has_wrong_answers_hints_and_a_solution():
+    assert set(load_all()) == set(WRONG)
+    for name, ex in EXERCISES.items():
+        assert len(WRONG[name]) >= 2, name
+        assert len(ex.hints) >= 2 and ex.solution and ex.why, name
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_the_reference_solution_passes(name, prepared, capsys):
+    assert check(name, reference(name)) is True
     assert capsys.readouterr().out.startswith(f"✔ {name}: correct")
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_rejects_typical_wrong_answers_with_a_hint(name, prepared, capsys):
-    for wrong in CASES[name][1]:
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_wrong_answers_fail_with_their_diagnosis(name, prepared, capsys):
+    for wrong, diagnosis in WRONG[name]:
         assert check(name, wrong) is False, wrong
         out = capsys.readouterr().out
-        assert out.startswith("✘") and ("Hint:" in out or "raised" in out)
+        assert out.startswith(f"✘ {name}: not yet.") and diagnosis in out, (diagnosis, out)
+        assert f"labkit.hint({name!r})" in out
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_nudges_do_not_give_the_solution_away(name, prepared, capsys):
+    """Neither the diagnosis of a wrong answer nor the first hint contains a line of the solution (or its value)."""
+    ex = EXERCISES[name]
+    for wrong, _ in WRONG[name]:
+        check(name, wrong)
+    nudges = re.sub(r"\s+", "", capsys.readouterr().out + ex.hints[0])
+    for line in code_lines(ex.solution):
+        assert line not in nudges, (name, line)
+    value = reference(name)
+    if isinstance(value, (int, tuple)) and not isinstance(value, bool):
+        assert re.sub(r"\s+", "", repr(value)) not in nudges, (name, value)
+
+
+def test_hints_come_one_at_a_time_then_the_solution(capsys):
+    ex = load_all()["pipelines.softmax"]
+    for i, text in enumerate(ex.hints, 1):
+        hint("pipelines.softmax")
+        assert capsys.readouterr().out.strip() == f"Hint {i} of {len(ex.hints)} for pipelines.softmax: {text}"
+    hint("pipelines.softmax")
+    assert "labkit.solution('pipelines.softmax')" in capsys.readouterr().out
+    solution("pipelines.softmax")
+    out = capsys.readouterr().out
+    assert "def probabilities(logits):" in out and "Why:" in out
+    assert progress.load()["pipelines.softmax"] == {"attempts": 0, "passed": False, "hints": len(ex.hints),
+                                                    "solution": True}
+
+
+def test_progress_is_kept_in_the_learners_own_folder(tmp_path, kit_env, capsys):
+    kit_env(LABKIT_USER_DIR=str(tmp_path / "me"))
+    assert check("generation.temperature", lambda logits, t: logits * t) is False
+    assert check("generation.temperature", lambda logits, t: logits / t) is True
+    assert check("generation.temperature", lambda logits, t: logits * t) is False  # once passed, stays passed
+    saved = json.loads((tmp_path / "me" / "progress.json").read_text())["exercises"]
+    assert saved["generation.temperature"] == {"attempts": 3, "passed": True, "hints": 0, "solution": False}
+    rows = {row["notebook"]: row for row in progress.table()}
+    assert rows["04_generation_loop"]["passed"] == 1 and rows["04_generation_loop"]["attempted"] == 1
+    assert rows["04_generation_loop"]["exercises"] == sum(1 for n in EXERCISES if n.startswith("generation."))
+    report = progress.report()
+    assert re.search(r"04_generation_loop\s+1 of 5", report) and "00_setup_check" in report
+
+
+def test_an_unwritable_progress_folder_is_reported_not_raised(tmp_path, kit_env, capsys):
+    locked = tmp_path / "shared"
+    locked.mkdir()
+    (locked / "labkit").write_text("a file where the folder should be")  # unwritable even for root
+    kit_env(LABKIT_USER_DIR=str(locked / "labkit"))
+    assert check("attention.visible_keys", lambda i: i + 1) is True
+    out = capsys.readouterr().out
+    assert out.startswith("✔ attention.visible_keys: correct") and "progress not saved" in out
+    assert "Set LABKIT_USER_DIR" in out
+
+
+def test_the_progress_command_prints_the_table(tmp_path, kit_env, capsys):
+    from labkit.cli import main
+
+    kit_env(LABKIT_USER_DIR=str(tmp_path))
+    check("decoding.top_k_1", True)
+    assert main(["progress"]) == 0
+    assert re.search(r"05_decoding_explorer\s+1 of 3", capsys.readouterr().out)
+
+
+def test_graded_ignores_a_rebound_check_and_writes_nothing_to_stderr(capsys, monkeypatch):
+    """What an answer cell could do to pass: rebind labkit.check, or forge the registry's checker."""
+    from dataclasses import replace
+
+    import labkit.exercises as exercises
+
+    real = load_all()["generation.temperature"]
+    monkeypatch.setattr(labkit, "check", lambda *a: True, raising=False)
+    monkeypatch.setitem(exercises.EXERCISES, "generation.temperature", replace(real, verify=lambda answer: None))
+    assert graded("generation.temperature", lambda logits, t: logits * t) is False
+    assert graded("generation.temperature", lambda logits, t: logits / t) is True
+    out, err = capsys.readouterr()
+    assert out.count("generation.temperature") == 2 and err == ""
+    assert progress.load() == {}  # grading records nothing in anyone's progress
+
+
+def test_a_missing_model_is_the_kits_problem_not_the_learners(empty_home, capsys):
+    from labkit.exercises import fixtures
+
+    fixtures.config_for.cache_clear()
+    try:
+        assert check("models.head_params", 1155) is False
+    finally:
+        fixtures.config_for.cache_clear()
+    out = capsys.readouterr().out
+    assert out.startswith("! models.head_params: the kit could not check your answer (not your mistake)")
+    assert "labkit prepare" in out
 
 
 def test_placeholders_are_not_attempted(capsys):
@@ -132,6 +309,7 @@ def test_placeholders_are_not_attempted(capsys):
     assert check("pipelines.softmax", still_todo) is False
     assert check("tokenization.count_tokens", still_todo_with_comment) is False
     assert capsys.readouterr().out.count("not attempted yet") == 3
+    assert progress.load() == {}  # a placeholder is not an attempt
 
 
 def test_a_check_never_raises(capsys):

@@ -71,3 +71,32 @@ def test_every_check_in_a_notebook_names_a_known_exercise():
     used = {match for _, code in notebook_code() for match in re.findall(r'labkit\.check\("([\w.]+)"', code)}
     assert used and used <= set(known), sorted(used - set(known))
     assert not any(re.match(r"\d", i) for i in known), "exercise ids are <topic>.<name>, never a chapter number"
+
+
+def exercise_cells():
+    """(notebook, exercise id, the answer cell's code) for every labkit.check in the notebooks."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code" and (m := re.search(r'labkit\.check\("([\w.]+)", (\w+)\)', source)):
+                yield path.stem, m.group(1), m.group(2), source
+
+
+def test_every_notebook_has_three_exercises_one_on_the_librarys_own_api():
+    """At least three exercises per notebook, each in the notebook of its topic, and one whose reference answer
+    is transformers or datasets code (not arithmetic or a value printed earlier)."""
+    exercises = labkit.exercises.load_all()
+    library_code = re.compile(r"from (transformers|datasets) import|tokenizer\(|\.generate\(|\.train_test_split\(|"
+                              r"\.to\(model\.device\)")
+    by_notebook = {}
+    for notebook, name, answer, source in exercise_cells():
+        ex = exercises[name]
+        assert labkit.exercises.TOPICS[ex.topic] == notebook, f"{name} is checked in {notebook}"
+        assert answer == ex.answer_name, f"{notebook}: {name} checks {answer}, its solution defines {ex.answer_name}"
+        assert source.startswith((f"def {answer}(", f"{answer} = ...")), f"{notebook}: {name}'s cell is no placeholder"
+        by_notebook.setdefault(notebook, []).append(ex)
+    assert set(by_notebook) == {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    for notebook, found in by_notebook.items():
+        assert len(found) >= 3, f"{notebook} has {len(found)} exercises"
+        assert any(library_code.search(ex.solution) for ex in found), f"{notebook}: no exercise on the library's API"
+    assert sorted(ex.name for exs in by_notebook.values() for ex in exs) == sorted(exercises), "an unused exercise"

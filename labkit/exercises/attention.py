@@ -4,35 +4,65 @@ from __future__ import annotations
 import math
 
 from . import Wrong, exercise
-from .fixtures import as_shape, close, config_for
+from .fixtures import as_shape, close, config_for, tokenizer_for
 
 
 @exercise("attention_shape", "Give the shape of outputs.attentions[0] when MiniLM reads a batch of 2 sentences "
-                             "padded to 9 tokens with output_attentions=True.")
+                             "padded to 9 tokens with output_attentions=True.",
+          hints=("One layer's attention holds a map for every head of every sentence in the batch.",
+                 "Each map is (query, key): every one of the 9 positions weighs all 9 positions. The number of heads "
+                 "is in the config.",
+                 "(batch, num_attention_heads, 9, 9)."),
+          solution="""
+              from transformers import AutoConfig
+
+              heads = AutoConfig.from_pretrained(labkit.checkpoint("encoder")).num_attention_heads
+              attention_shape = (2, heads, 9, 9)  # (batch, heads, query, key)
+          """,
+          why="Each layer returns, for every sentence and every head, a (query, key) matrix of weights over the padded "
+              "positions; outputs.attentions holds one such tensor per layer.")
 def _attention_shape(answer):
     heads = config_for("encoder").num_attention_heads
     expected = (2, heads, 9, 9)
     got = as_shape(answer)
     if got == (2, 9, 9):
-        raise Wrong("one map per head: (batch, heads, query, key); num_attention_heads is in the config")
-    if got == (6, 2, heads, 9, 9):
+        raise Wrong("there is one map per head, not one per sentence")
+    if isinstance(got, tuple) and len(got) == 5:
         raise Wrong("that is all layers stacked; outputs.attentions[0] is one layer")
     if got != expected:
-        raise Wrong("(batch, heads, query, key): both query and key run over the 9 padded positions")
+        raise Wrong("four dimensions: batch, heads, and the two sides of the attention map; check their order")
 
 
 @exercise("visible_keys", "Write visible_keys(i): how many keys the token at position i (from 0) can attend to "
-                          "in a causal decoder.")
+                          "in a causal decoder.",
+          hints=("A causal decoder must not look at the future: which positions are left for token i?",
+                 "Positions 0, 1, ..., i are allowed; is the token itself among them?",
+                 "Count the positions 0..i inclusive."),
+          solution="""
+              def visible_keys(i):
+                  return i + 1  # positions 0, 1, ..., i: the past and the token itself
+          """,
+          why="The causal mask blocks every key after the query's position; the diagonal (a token attending to "
+              "itself) is allowed, so position i sees i + 1 keys.")
 def _visible_keys(visible_keys):
     got = [visible_keys(i) for i in range(6)]
     if got == list(range(6)):
-        raise Wrong("a token also attends to itself: the diagonal is allowed")
+        raise Wrong("one short at every position: what about the token itself?")
     if got != [i + 1 for i in range(6)]:
-        raise Wrong("the causal mask allows keys 0..i, everything up to and including the token itself")
+        raise Wrong("a causal token sees the past, never the future; yours does not count that")
 
 
 @exercise("previous_token", "Write previous_token_score(weights): for one head's (query, key) map, the average "
-                            "weight each token (except the first) gives to the token just before it.")
+                            "weight each token (except the first) gives to the token just before it.",
+          hints=("Row i of the map is what token i (the query) gives to every key; you want its entry for key i - 1.",
+                 "Those entries (i, i - 1) form a diagonal of the matrix, just below the main one.",
+                 "weights.diagonal(offset=-1).mean()"),
+          solution="""
+              def previous_token_score(weights):
+                  return weights.diagonal(offset=-1).mean()  # entries (1, 0), (2, 1), ...: each token's previous one
+          """,
+          why="The entries (i, i - 1) lie on the diagonal just below the main one; averaging them measures how much a "
+              "head looks one token back (a previous-token head scores near 1).")
 def _previous_token(previous_token_score):
     import torch
 
@@ -40,15 +70,28 @@ def _previous_token(previous_token_score):
     expected = float(weights.diagonal(offset=-1).mean())
     got = float(previous_token_score(weights))
     if math.isclose(got, float(weights.diagonal(offset=1).mean()), rel_tol=1e-5):
-        raise Wrong("that is the *next* token: row i (query) should read column i - 1 (key), below the diagonal")
+        raise Wrong("that is the *next* token: rows are queries, columns are keys")
     if math.isclose(got, float(weights.diagonal().mean()), rel_tol=1e-5):
-        raise Wrong("that is the token itself (the diagonal); take the entries just below it")
+        raise Wrong("that is each token attending to itself")
     if not math.isclose(got, expected, rel_tol=1e-5):
-        raise Wrong("average weights[i, i - 1] for i = 1 .. n-1, e.g. weights.diagonal(offset=-1).mean()")
+        raise Wrong("not the average weight from each token to the one just before it")
 
 
 @exercise("weights_by_hand", "Write attention_weights(q, k): one head's attention weights from its queries and keys, "
-                             "both (tokens, d) tensors, as a (query, key) tensor whose rows sum to 1 (no mask).")
+                             "both (tokens, d) tensors, as a (query, key) tensor whose rows sum to 1 (no mask).",
+          hints=("Every query is compared with every key; the comparisons then become a distribution per query.",
+                 "The comparison is a dot product (q @ k.T), scaled by the square root of d before the softmax.",
+                 "torch.softmax(q @ k.T / d ** 0.5, dim=-1), with d = q.shape[-1]."),
+          solution="""
+              import torch
+
+
+              def attention_weights(q, k):
+                  d = q.shape[-1]
+                  return torch.softmax(q @ k.T / d ** 0.5, dim=-1)  # one distribution over the keys per query
+          """,
+          why="q @ k.T scores every (query, key) pair; dividing by sqrt(d) keeps the scores' spread independent of "
+              "the head size, so softmax over the keys is not too peaked: softmax(Q K^T / sqrt(d)).")
 def _weights_by_hand(attention_weights):
     import torch
 
@@ -63,7 +106,39 @@ def _weights_by_hand(attention_weights):
     if close(got, torch.softmax(q @ k.T / 16 ** 0.5, dim=0)):
         raise Wrong("your columns sum to 1: each query's row must be the distribution")
     if close(got, torch.softmax(q @ k.T / 16, dim=-1)):
-        raise Wrong("scaled by d; the usual scale is a square root")
+        raise Wrong("scaled too much: the usual scale grows more slowly than d")
     if not close(got, expected):
-        raise Wrong("score every query against every key (a matrix product with k transposed), scale, then softmax "
-                    "over the keys")
+        raise Wrong("not the scaled dot-product attention weights: check each step")
+
+
+@exercise("eager_model", "Write attention_model(checkpoint) that loads a model whose forward pass returns its "
+                         "attention weights when asked with output_attentions=True.",
+          hints=("A model loaded with the default settings computes attention with a fused kernel that never builds "
+                 "the weight matrices.",
+                 "from_pretrained takes an attn_implementation argument; one implementation computes the weights "
+                 "step by step.",
+                 "AutoModel.from_pretrained(checkpoint, attn_implementation='eager')."),
+          solution="""
+              from transformers import AutoModel
+
+
+              def attention_model(checkpoint):
+                  return AutoModel.from_pretrained(checkpoint, attn_implementation="eager")
+          """,
+          why="The default 'sdpa' implementation calls PyTorch's fused scaled_dot_product_attention, which returns "
+              "only the result; 'eager' computes softmax(Q K^T / sqrt(d)) explicitly and can return it.")
+def _eager_model(attention_model):
+    import torch
+
+    from ..checkpoints import checkpoint
+
+    model = attention_model(checkpoint("encoder"))
+    inputs = tokenizer_for("encoder")("Attention, please.", return_tensors="pt")
+    with torch.no_grad():
+        attentions = model(**inputs, output_attentions=True).attentions
+    if not attentions:
+        raise Wrong(f"this model returned no attention weights ({attentions!r}): its attention implementation, "
+                    f"{model.config._attn_implementation!r}, never forms them")
+    config = config_for("encoder")
+    if len(attentions) != config.num_hidden_layers or attentions[0].shape[1] != config.num_attention_heads:
+        raise Wrong("load the checkpoint you are given, not another model")

@@ -1,4 +1,4 @@
-"""Notebook 07: datasets, filter and map."""
+"""Notebook 07: datasets, filter, map and splits."""
 from __future__ import annotations
 
 from . import Wrong, exercise
@@ -6,7 +6,16 @@ from .fixtures import tokenizer_for
 
 
 @exercise("is_long", "Write is_long(example) for Dataset.filter: True when the example's text has more than 20 "
-                     "words.")
+                     "words.",
+          hints=("filter() calls your function with one example, a dict of its columns; return True to keep it.",
+                 "Words, not characters: split the text on whitespace and count the pieces.",
+                 "len(example['text'].split()) > 20"),
+          solution="""
+              def is_long(example):
+                  return len(example["text"].split()) > 20
+          """,
+          why="filter() keeps the rows for which the function returns True; str.split() with no argument splits on "
+              "any run of whitespace, so its length is the number of words.")
 def _is_long(is_long):
     examples = [" ".join(["word"] * n) for n in (5, 20, 21, 40)]
     examples += [" ".join(["a"] * 25), " ".join(["extraordinarily"] * 15)]  # many short words; few long ones
@@ -15,13 +24,28 @@ def _is_long(is_long):
     if got[1] and got[:1] + got[2:] == expected[:1] + expected[2:]:
         raise Wrong("exactly 20 words is not *more than* 20")
     if got[4:] == [False, True]:
-        raise Wrong("25 one-letter words count as long, 15 long words do not: are you counting characters?")
+        raise Wrong("25 one-letter words count as long, 15 long words do not: what are you counting?")
     if got != expected:
-        raise Wrong("split the text into words and count them")
+        raise Wrong("some texts are judged wrongly: count the words of example['text']")
 
 
 @exercise("tokenize_batch", "Write tokenize_batch(batch) for dataset.map(tokenize_batch, batched=True): tokenize "
-                            "batch['text'] with MiniLM's tokenizer, truncated to 32 tokens, without padding.")
+                            "batch['text'] with MiniLM's tokenizer, truncated to 32 tokens, without padding.",
+          hints=("With batched=True, map() hands your function many rows at once: batch['text'] is a list.",
+                 "A tokenizer takes a whole list of texts; truncation=True with max_length cuts long ones. Padding "
+                 "comes later, per batch, from a data collator.",
+                 "tokenizer(batch['text'], truncation=True, max_length=32) with MiniLM's tokenizer."),
+          solution="""
+              from transformers import AutoTokenizer
+
+              tokenizer = AutoTokenizer.from_pretrained(labkit.checkpoint("encoder"))
+
+
+              def tokenize_batch(batch):
+                  return tokenizer(batch["text"], truncation=True, max_length=32)
+          """,
+          why="Tokenizing the whole list at once is what makes batched=True fast; leaving padding out lets "
+              "DataCollatorWithPadding pad each training batch only to its own longest text.")
 def _tokenize_batch(tokenize_batch):
     tokenizer = tokenizer_for("encoder")
     batch = {"text": ["short one", " ".join(["long"] * 100)], "label": [0, 1]}
@@ -30,11 +54,42 @@ def _tokenize_batch(tokenize_batch):
         raise Wrong("return what the tokenizer returns (a dict with input_ids and attention_mask)")
     ids = got["input_ids"]
     if len(ids) != 2:
-        raise Wrong("batched=True passes a dict of lists: tokenize the whole list batch['text'] at once")
+        raise Wrong("batched=True passes a dict of lists: tokenize the whole list at once")
     expected = tokenizer(batch["text"], truncation=True, max_length=32)["input_ids"]
     if len(ids[1]) > 32:
-        raise Wrong("truncate: truncation=True, max_length=32")
+        raise Wrong("a 100-word text must be cut to 32 tokens")
     if len(ids[0]) == len(ids[1]) and len(expected[0]) != len(expected[1]):
-        raise Wrong("don't pad in map(): pad each batch later with DataCollatorWithPadding (dynamic padding)")
+        raise Wrong("don't pad in map(): padding belongs to each training batch, later")
     if [list(x) for x in ids] != expected:
-        raise Wrong("use the MiniLM tokenizer on batch['text'] with truncation=True, max_length=32")
+        raise Wrong("not MiniLM's tokens for these texts")
+
+
+@exercise("stratified_split", "Write split(dataset) that returns a DatasetDict with 'train' and 'test', the test part "
+                              "20% of the rows, stratified by the 'label' column, shuffled with seed 0.",
+          hints=("datasets has one method that splits a Dataset into train and test.",
+                 "Dataset.train_test_split takes test_size (a fraction or a count), stratify_by_column and seed.",
+                 "dataset.train_test_split(test_size=0.2, stratify_by_column='label', seed=0)"),
+          solution="""
+              def split(dataset):
+                  return dataset.train_test_split(test_size=0.2, stratify_by_column="label", seed=0)
+          """,
+          why="Stratifying keeps each label's share the same in both parts (the label column must be a ClassLabel); "
+              "a fixed seed makes the split the same on every run, so results can be compared.")
+def _stratified_split(split):
+    from collections import Counter
+
+    from datasets import ClassLabel, Dataset, DatasetDict
+
+    rows = [f"text {i}" for i in range(100)]
+    labels = [0] * 70 + [1] * 20 + [2] * 10
+    data = Dataset.from_dict({"text": rows, "label": labels}).cast_column("label", ClassLabel(num_classes=3))
+    got = split(data)
+    if not isinstance(got, DatasetDict) or set(got) != {"train", "test"}:
+        raise Wrong("return a DatasetDict with a 'train' and a 'test' split")
+    if len(got["test"]) != 20:
+        raise Wrong(f"the test part has {len(got['test'])} rows of 100: 20% means 20")
+    if Counter(got["test"]["label"]) != Counter({0: 14, 1: 4, 2: 2}):
+        raise Wrong("the test part's labels are not in the same proportions as the whole dataset (70/20/10)")
+    expected = data.train_test_split(test_size=0.2, stratify_by_column="label", seed=0)
+    if got["test"]["text"] != expected["test"]["text"]:
+        raise Wrong("stratified, but not the rows seed 0 picks: shuffle with the given seed")

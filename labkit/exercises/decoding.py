@@ -3,12 +3,21 @@ from __future__ import annotations
 
 from . import Wrong, exercise
 
-
 NUCLEUS_PROBS = (0.5, 0.2, 0.15, 0.1, 0.05)
 
 
 @exercise("nucleus_size", f"Next-token probabilities are {list(NUCLEUS_PROBS)}. How many tokens does top-p = 0.8 "
-                          "keep?")
+                          "keep?",
+          hints=("Top-p keeps the most likely tokens until together they are likely enough.",
+                 "Sort from high to low and keep a running total; stop at the token that makes the total reach 0.8, "
+                 "and keep that token too.",
+                 "0.5, then 0.5 + 0.2 = 0.7 (not yet 0.8), then add the next one."),
+          solution="""
+              nucleus_size = 3  # 0.5 + 0.2 = 0.7 < 0.8; adding 0.15 reaches 0.85, so the third token is kept too
+          """,
+          why="Top-p (nucleus) sampling keeps the smallest set of most likely tokens whose probabilities add up to at "
+              "least p, including the token that crosses p; labkit.decoding.TopP and transformers' TopPLogitsWarper "
+              "agree.")
 def _nucleus_size(answer):
     import torch
 
@@ -17,16 +26,49 @@ def _nucleus_size(answer):
     scores = torch.tensor([NUCLEUS_PROBS]).log()
     expected = int(torch.isfinite(TopP(0.8)(None, scores)).sum())
     if answer == expected - 1:
-        raise Wrong("0.5 + 0.2 = 0.7 is still below 0.8: top-p keeps tokens until the running total reaches p, "
-                    "including the token that crosses it")
+        raise Wrong("the tokens you kept add up to less than 0.8: top-p keeps the token that crosses p too")
     if answer != expected:
-        raise Wrong("sort the probabilities from high to low and add them up until the sum reaches 0.8")
+        raise Wrong("add the probabilities from the largest down and watch when the total reaches 0.8")
 
 
 @exercise("top_k_1", "True or False: with top_k=1, sampling always gives the same text as greedy decoding, "
-                     "whatever the temperature, top_p or seed.")
+                     "whatever the temperature, top_p or seed.",
+          hints=("How many tokens are left to draw from after top_k=1?",
+                 "Temperature rescales and top-p trims, but neither can change which single token is left.",
+                 "A draw from one token with probability 1 always gives that token: the most likely one."),
+          solution="""
+              top_k_1_is_greedy = True
+          """,
+          why="top_k=1 leaves only the most likely token, with probability 1 after softmax; temperature keeps the "
+              "order of the logits, so every draw is the greedy pick.")
 def _top_k_1(answer):
     if not isinstance(answer, bool):
         raise Wrong("answer True or False")
     if answer is not True:
-        raise Wrong("top_k=1 leaves a single token with probability 1: the draw has only one possible outcome")
+        raise Wrong("think about what is left to draw from once top_k=1 has filtered the scores")
+
+
+@exercise("sampling_config", "Make sampling_config, a GenerationConfig that samples with temperature 0.7 and top-p "
+                             "0.9 and writes at most 30 new tokens.",
+          hints=("GenerationConfig takes the same keywords as model.generate; one of them switches sampling on.",
+                 "Without do_sample=True, temperature and top_p are ignored (generate stays greedy and warns). "
+                 "Count the 30 tokens with the option that leaves out the prompt.",
+                 "GenerationConfig(do_sample=True, temperature=..., top_p=..., max_new_tokens=...)."),
+          solution="""
+              from transformers import GenerationConfig
+
+              sampling_config = GenerationConfig(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30)
+          """,
+          why="do_sample=True turns the scores into a draw; temperature and top_p then shape what is drawn from; "
+              "max_new_tokens counts only new tokens (max_length would count the prompt as well).")
+def _sampling_config(config):
+    from transformers import GenerationConfig
+
+    if not isinstance(config, GenerationConfig):
+        raise Wrong("make a transformers GenerationConfig object")
+    if not config.do_sample:
+        raise Wrong("this configuration decodes greedily: temperature and top_p are then ignored")
+    if config.temperature != 0.7 or config.top_p != 0.9:
+        raise Wrong(f"temperature is {config.temperature} and top_p {config.top_p}: the task asks for 0.7 and 0.9")
+    if config.max_new_tokens != 30:
+        raise Wrong("the 30-token limit should count new tokens only, not the prompt")

@@ -1,4 +1,5 @@
-"""What the checkers share: the real models' tokenizers and configs (loaded once), and comparisons."""
+"""What the checkers share: the real models' tokenizers, configs and pipelines (loaded once), tiny random models,
+and comparisons."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -20,6 +21,39 @@ def config_for(role: str):
     from ..checkpoints import checkpoint
 
     return AutoConfig.from_pretrained(checkpoint(role))
+
+
+@lru_cache(maxsize=None)
+def model_for(role: str):
+    from transformers import AutoModel
+
+    from ..checkpoints import checkpoint
+
+    return AutoModel.from_pretrained(checkpoint(role))
+
+
+@lru_cache(maxsize=None)
+def pipeline_for(task: str, role: str):
+    from transformers import pipeline
+
+    from ..checkpoints import checkpoint
+
+    return pipeline(task, model=checkpoint(role))
+
+
+def tiny_model(kind: str, vocab_size: int = 100, seed: int = 0):
+    """A randomly initialised model of a few thousand parameters: "bert" (an encoder) or "llama" (a causal LM)."""
+    import torch
+    from transformers import AutoModel, AutoModelForCausalLM, BertConfig, LlamaConfig
+
+    torch.manual_seed(seed)
+    if kind == "bert":
+        config = BertConfig(vocab_size=vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                            intermediate_size=32, max_position_embeddings=64)
+        return AutoModel.from_config(config).eval()
+    config = LlamaConfig(vocab_size=vocab_size, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         num_key_value_heads=1, intermediate_size=32, max_position_embeddings=128)
+    return AutoModelForCausalLM.from_config(config).eval()
 
 
 def as_shape(answer):

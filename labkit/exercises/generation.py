@@ -2,28 +2,46 @@
 from __future__ import annotations
 
 from . import Wrong, exercise
-from .fixtures import close
+from .fixtures import close, tiny_model, tokenizer_for
 
 
 @exercise("greedy_pick", "Write pick_greedy(logits) that takes (batch, vocab) next-token logits and returns the "
-                         "id of the most likely token for each row, shape (batch,).")
+                         "id of the most likely token for each row, shape (batch,).",
+          hints=("Greedy decoding takes, in every row, the single most likely token.",
+                 "The most likely token has the highest logit; you want its position (an id), not its value.",
+                 "argmax over the vocabulary dimension (the last one)."),
+          solution="""
+              def pick_greedy(logits):
+                  return logits.argmax(dim=-1)
+          """,
+          why="Softmax keeps the order of the logits, so the highest logit is the most likely token; argmax over the "
+              "last dimension gives its id for every row.")
 def _greedy_pick(pick_greedy):
     import torch
 
     logits = torch.randn(3, 10, generator=torch.Generator().manual_seed(4))
     got = torch.as_tensor(pick_greedy(logits))
     if got.shape == (10,):
-        raise Wrong("you took the best row for each token; take the best token for each row: argmax over dim=-1")
+        raise Wrong("you took the best row for each token; take the best token for each row")
     if got.shape != (3,):
         raise Wrong(f"expected one id per row, shape (3,), got {tuple(got.shape)}")
     if got.dtype.is_floating_point:
-        raise Wrong("return token ids (integers, e.g. from argmax), not probabilities")
+        raise Wrong("return token ids (integers), not probabilities or logits")
     if not torch.equal(got, logits.argmax(dim=-1)):
-        raise Wrong("greedy picks the highest logit: logits.argmax(dim=-1)")
+        raise Wrong("not the most likely token of every row")
 
 
 @exercise("temperature", "Write apply_temperature(logits, t) that rescales logits so that t < 1 sharpens and "
-                         "t > 1 flattens the distribution.")
+                         "t > 1 flattens the distribution.",
+          hints=("Temperature changes how far apart the logits are before softmax.",
+                 "A small t must make the gaps larger, a large t smaller: one arithmetic operation with t.",
+                 "Divide the logits by t."),
+          solution="""
+              def apply_temperature(logits, t):
+                  return logits / t
+          """,
+          why="softmax(logits / t): t < 1 stretches the gaps between logits (sharper), t > 1 shrinks them (flatter), "
+              "t = 1 changes nothing; transformers' TemperatureLogitsWarper does exactly this.")
 def _temperature(apply_temperature):
     import torch
 
@@ -31,13 +49,27 @@ def _temperature(apply_temperature):
     for t in (0.5, 2.0):
         got = torch.as_tensor(apply_temperature(logits.clone(), t))
         if close(got, logits * t) and not close(got, logits / t):
-            raise Wrong("multiplying by t does the opposite: divide the logits by the temperature")
+            raise Wrong("that does the opposite: with your version t = 0.5 flattens the distribution")
         if not close(got, logits / t):
-            raise Wrong("temperature divides the logits before softmax: logits / t")
+            raise Wrong("a temperature rescales every logit by the same factor; yours does something else")
 
 
 @exercise("top_k", "Write top_k_filter(scores, k) that keeps the k highest scores of each row and sets all "
-                   "others to -inf (so softmax gives them probability 0).")
+                   "others to -inf (so softmax gives them probability 0).",
+          hints=("Find, for each row, the k-th best score: everything below it goes.",
+                 "torch.topk(scores, k) gives the k best values of each row, sorted; the last of them is the "
+                 "threshold.",
+                 "scores.masked_fill(scores < kth, float('-inf')), with kth = topk's values[..., -1:]."),
+          solution="""
+              import torch
+
+
+              def top_k_filter(scores, k):
+                  kth_best = torch.topk(scores, k).values[..., -1:]  # keepdim: one threshold per row
+                  return scores.masked_fill(scores < kth_best, float("-inf"))
+          """,
+          why="Everything below a row's k-th best score becomes -inf, so softmax gives it probability exactly 0; the "
+              "k best keep their scores, as in transformers' TopKLogitsWarper.")
 def _top_k(top_k_filter):
     import torch
 
@@ -48,15 +80,28 @@ def _top_k(top_k_filter):
         got = torch.as_tensor(top_k_filter(scores.clone(), k))
         expected = TopK(k)(None, scores.clone())
         if not torch.isinf(got).any():
-            raise Wrong("filtered tokens must become -inf (float('-inf')), not 0: exp(0) is not 0")
+            raise Wrong("filtered tokens must become -inf: a score of 0 still has a probability after softmax")
         if torch.isfinite(got).sum(-1).tolist() != [k, k]:
             raise Wrong(f"with k={k} each row must keep exactly {k} scores")
         if not torch.equal(got, expected):
-            raise Wrong("keep the *highest* k scores unchanged (torch.topk gives the k-th best value)")
+            raise Wrong("you kept the wrong scores, or changed them: keep the *highest* k as they are")
 
 
 @exercise("sample_next", "Write sample_next(scores): for (batch, vocab) processed scores, draw one token id per row "
-                         "with multinomial sampling, shape (batch,).")
+                         "with multinomial sampling, shape (batch,).",
+          hints=("Sampling draws at random, in proportion to each token's probability.",
+                 "softmax turns the scores into probabilities; torch.multinomial draws from them.",
+                 "torch.multinomial(scores.softmax(dim=-1), num_samples=1), then drop the last dimension."),
+          solution="""
+              import torch
+
+
+              def sample_next(scores):
+                  probs = scores.softmax(dim=-1)
+                  return torch.multinomial(probs, num_samples=1).squeeze(-1)
+          """,
+          why="multinomial draws one index per row with probability proportional to probs, using torch's global "
+              "random generator, which is how model.generate(do_sample=True) picks a token (same seed, same draw).")
 def _sample_next(sample_next):
     import torch
 
@@ -66,11 +111,49 @@ def _sample_next(sample_next):
     torch.manual_seed(0)
     got = torch.as_tensor(sample_next(scores.clone()))
     if got.shape == (4, 1):
-        raise Wrong("one id per row, shape (batch,): drop the last dimension that num_samples=1 leaves")
+        raise Wrong("one id per row, shape (batch,): you left an extra dimension")
     if got.shape != (4,):
         raise Wrong(f"expected one token id per row, shape (4,), got {tuple(got.shape)}")
     if torch.equal(got, scores.argmax(dim=-1)) and not torch.equal(got, expected):
-        raise Wrong("that is greedy decoding: sampling draws at random, in proportion to the probabilities")
+        raise Wrong("that is greedy decoding: sampling draws at random")
     if not torch.equal(got, expected):
-        raise Wrong("turn the scores into probabilities first, then draw once per row with the random generator "
-                    "as it is (do not seed inside your function)")
+        raise Wrong("not the draw torch makes from these probabilities: sample from each row's probabilities with "
+                    "the random generator as it is (do not seed inside your function)")
+
+
+@exercise("continue_greedy", "Write continue_greedy(model, tokenizer, prompt, n) that uses model.generate to add n "
+                             "greedy tokens to the prompt and returns only the new text.",
+          hints=("model.generate returns the prompt's ids followed by the new ones.",
+                 "Tokenize with return_tensors='pt', call generate with max_new_tokens=n and do_sample=False, then "
+                 "decode only the ids after the prompt's length.",
+                 "tokenizer.decode(output[0, inputs['input_ids'].shape[1]:], skip_special_tokens=True)"),
+          solution="""
+              def continue_greedy(model, tokenizer, prompt, n):
+                  inputs = tokenizer(prompt, return_tensors="pt")
+                  output = model.generate(**inputs, max_new_tokens=n, do_sample=False)
+                  new_ids = output[0, inputs["input_ids"].shape[1]:]  # generate returns prompt + continuation
+                  return tokenizer.decode(new_ids, skip_special_tokens=True)
+          """,
+          why="max_new_tokens counts only the tokens generate adds (max_length would count the prompt too), "
+              "do_sample=False makes it greedy, and slicing off the prompt's length leaves the continuation.")
+def _continue_greedy(continue_greedy):
+    import torch
+
+    tokenizer = tokenizer_for("causal-lm")
+    model = tiny_model("llama", vocab_size=len(tokenizer), seed=3)  # random weights: any text, but a fixed one
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    prompt, n = "The capital of France is", 6
+    inputs = tokenizer(prompt, return_tensors="pt")
+    with torch.no_grad():
+        output = model.generate(**inputs, max_new_tokens=n, do_sample=False)
+    expected = tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+    torch.manual_seed(0)
+    got = continue_greedy(model, tokenizer, prompt, n)
+    if not isinstance(got, str):
+        raise Wrong("return the new text as a string (decode the ids)")
+    if got.startswith(prompt) and got != expected:
+        raise Wrong("your text starts with the prompt: return only what the model added")
+    if expected.startswith(got) and got != expected:
+        raise Wrong(f"too few tokens: the prompt's tokens count against a max_length; ask for {n} *new* tokens")
+    if got != expected:
+        raise Wrong("not the greedy continuation: is sampling off, and are you decoding only the new ids?")

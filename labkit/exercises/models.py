@@ -2,52 +2,98 @@
 from __future__ import annotations
 
 from . import Wrong, exercise
-from .fixtures import as_shape, config_for, tokenizer_for
+from .fixtures import as_shape, config_for, model_for, tokenizer_for
 
 
 @exercise("hidden_shape", "Give the shape of last_hidden_state when MiniLM reads "
-                          "tokenizer(['Hello!', 'How are you doing today?'], padding=True, return_tensors='pt').")
+                          "tokenizer(['Hello!', 'How are you doing today?'], padding=True, return_tensors='pt').",
+          hints=("last_hidden_state has three dimensions: one for the batch, one for the tokens, one for the vector "
+                 "of each token.",
+                 "Padding makes both sentences as long as the longer one, special tokens included; the vector size "
+                 "is the config's hidden_size.",
+                 "Tokenize the batch and read input_ids.shape[1]; MiniLM's hidden_size is in AutoConfig."),
+          solution="""
+              from transformers import AutoConfig, AutoTokenizer
+
+              tokenizer = AutoTokenizer.from_pretrained(labkit.checkpoint("encoder"))
+              batch = tokenizer(["Hello!", "How are you doing today?"], padding=True, return_tensors="pt")
+              hidden_size = AutoConfig.from_pretrained(labkit.checkpoint("encoder")).hidden_size
+              hidden_shape = (2, batch["input_ids"].shape[1], hidden_size)
+          """,
+          why="An encoder returns one hidden_size vector for every position of the padded batch: (batch, sequence "
+              "length with [CLS] and [SEP], hidden size).")
 def _hidden_shape(answer):
     tokenizer = tokenizer_for("encoder")
     length = tokenizer(["Hello!", "How are you doing today?"], padding=True, return_tensors="pt").input_ids.shape[1]
     expected = (2, length, config_for("encoder").hidden_size)
     got = as_shape(answer)
     if got == (2, expected[2]):
-        raise Wrong("that is one vector per sentence; last_hidden_state has one vector per *token*: "
-                    "(batch, sequence, hidden)")
+        raise Wrong("that is one vector per sentence; last_hidden_state has one vector per *token*")
+    if got != expected and isinstance(got, tuple) and len(got) == 3 and (got[0], got[2]) == (2, expected[2]):
+        raise Wrong("the sequence length is off: count the longer sentence's tokens, special tokens included")
     if got != expected:
-        raise Wrong("(batch, sequence length after padding, hidden size): count the tokens of the longer sentence "
-                    "with its special tokens, and read hidden_size from the config")
+        raise Wrong("(batch, sequence length after padding, hidden size): check each of the three")
 
 
 @exercise("batch_dim", "Write add_batch_dim(ids) that turns a list of token ids into the tensor a model "
-                       "accepts (a batch of one).")
+                       "accepts (a batch of one).",
+          hints=("Models take a batch: a 2-D tensor (batch, sequence), even for one sentence.",
+                 "torch.tensor of a list gives 1-D; torch.tensor of a list of lists gives 2-D.",
+                 "torch.tensor([ids]), whose dtype is already torch.long for integers."),
+          solution="""
+              import torch
+
+
+              def add_batch_dim(ids):
+                  return torch.tensor([ids])
+          """,
+          why="Wrapping the list makes a batch of one, shape (1, sequence); integer ids become torch.long, what an "
+              "embedding layer looks up.")
 def _batch_dim(add_batch_dim):
     import torch
 
     ids = [101, 7592, 2088, 102]
     got = add_batch_dim(ids)
     if not isinstance(got, torch.Tensor):
-        raise Wrong("return a torch tensor, e.g. with torch.tensor(...)")
+        raise Wrong("return a torch tensor, not a list")
     if got.shape == (4,):
-        raise Wrong("that is a 1-D tensor; models expect (batch, sequence): wrap the list, torch.tensor([ids])")
+        raise Wrong("that is a 1-D tensor; models expect (batch, sequence)")
     if got.shape != (1, 4) or got.tolist() != [ids] or got.dtype != torch.long:
-        raise Wrong("expected shape (1, 4) of integer ids, in the same order")
+        raise Wrong("expected a batch of one, with the same integer ids in the same order")
 
 
 @exercise("head_params", "How many new parameters does AutoModelForSequenceClassification add on top of "
-                         "MiniLM for 3 labels (its `classifier` layer)?")
+                         "MiniLM for 3 labels (its `classifier` layer)?",
+          hints=("The head is a single linear layer from the hidden vector to one score per label.",
+                 "A linear layer has a weight for every (input, output) pair, and one bias per output.",
+                 "hidden_size x 3 weights plus 3 biases; hidden_size is in MiniLM's config."),
+          solution="""
+              from transformers import AutoConfig
+
+              config = AutoConfig.from_pretrained(labkit.checkpoint("encoder"))
+              head_params = config.hidden_size * 3 + 3
+          """,
+          why="The classifier is nn.Linear(hidden_size, num_labels): hidden_size x num_labels weights and num_labels "
+              "biases, all newly initialised (the loading report lists them as missing).")
 def _head_params(answer):
     hidden, labels = config_for("encoder").hidden_size, 3
     if answer == hidden * labels:
-        raise Wrong("close: a linear layer has a bias too, one per output")
+        raise Wrong("close: a linear layer has more than weights")
     if answer != hidden * labels + labels:
-        raise Wrong("the head is one nn.Linear(hidden_size, num_labels): weights hidden_size x num_labels, plus "
-                    "the biases. hidden_size is in the config")
+        raise Wrong("count the parameters of one linear layer from the hidden vector to 3 scores")
 
 
 @exercise("cross_shape", "The tiny BART of section 4 (4 decoder heads) reads a batch of 2 inputs of 10 tokens and "
-                         "has written 4 output tokens. Give the shape of one layer's cross_attentions.")
+                         "has written 4 output tokens. Give the shape of one layer's cross_attentions.",
+          hints=("Every attention weight tensor is (batch, heads, queries, keys): decide which side gives the "
+                 "queries in cross-attention.",
+                 "The decoder's tokens ask (queries); the encoder's tokens answer (keys).",
+                 "(batch, decoder heads, output tokens so far, input tokens)."),
+          solution="""
+              cross_shape = (2, 4, 4, 10)  # (batch, heads, decoder tokens = queries, encoder tokens = keys)
+          """,
+          why="In cross-attention each of the 4 decoder positions weighs the 10 encoder positions, per head and per "
+              "batch row.")
 def _cross_shape(answer):
     import torch
     from transformers import AutoModelForSeq2SeqLM, BartConfig
@@ -60,10 +106,44 @@ def _cross_shape(answer):
     got = as_shape(answer)
     batch, heads, target, source = expected = tuple(out.cross_attentions[0].shape)
     if got == (batch, heads, source, target):
-        raise Wrong("query and key are swapped: in cross-attention the queries come from the decoder's tokens")
+        raise Wrong("query and key are swapped: which model asks the questions in cross-attention?")
     if got == (batch, heads, target, target):
-        raise Wrong("that is the decoder's own self-attention; cross-attention's keys are the encoder's tokens")
+        raise Wrong("that is the decoder's own self-attention; cross-attention's keys come from the other side")
     if got == (batch, heads, source, source):
         raise Wrong("that is the encoder's self-attention; in cross-attention the decoder asks the questions")
     if got != expected:
         raise Wrong("every attention weight tensor is (batch, heads, query, key): which side asks, which side answers?")
+
+
+@exercise("new_head", "Write load_classifier(num_labels) that loads the kit's pretrained encoder with a new "
+                      "sequence-classification head for num_labels classes.",
+          hints=("transformers has an Auto class for every task head; which one classifies whole sequences?",
+                 "AutoModelForSequenceClassification.from_pretrained keeps the pretrained body and adds a new head; "
+                 "the number of classes is an argument of from_pretrained.",
+                 "AutoModelForSequenceClassification.from_pretrained(labkit.checkpoint('encoder'), "
+                 "num_labels=num_labels)."),
+          solution="""
+              from transformers import AutoModelForSequenceClassification
+
+
+              def load_classifier(num_labels):
+                  return AutoModelForSequenceClassification.from_pretrained(labkit.checkpoint("encoder"),
+                                                                            num_labels=num_labels)
+          """,
+          why="from_pretrained loads the encoder's trained weights into the body and initialises only the missing "
+              "classifier; num_labels sets the config, which sizes the head.")
+def _new_head(load_classifier):
+    import torch
+
+    model = load_classifier(5)
+    if not hasattr(model, "config") or not hasattr(model, "base_model"):
+        raise Wrong("return a transformers model")
+    if not type(model).__name__.endswith("ForSequenceClassification"):
+        raise Wrong(f"a {type(model).__name__} has no sequence-classification head")
+    if model.config.num_labels != 5:
+        raise Wrong(f"asked for 5 labels, the head has {model.config.num_labels}: tell from_pretrained how many")
+    pretrained = model_for("encoder").embeddings.word_embeddings.weight
+    mine = model.base_model.get_input_embeddings().weight
+    if mine.shape != pretrained.shape or not torch.equal(mine, pretrained):
+        raise Wrong("the body's weights are not the kit's pretrained encoder: random weights (from_config) or "
+                    "another checkpoint?")

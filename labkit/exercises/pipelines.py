@@ -4,17 +4,30 @@ from __future__ import annotations
 import math
 
 from . import Wrong, exercise
-from .fixtures import close, config_for
+from .fixtures import close, config_for, pipeline_for
 
 
 @exercise("softmax", "Write probabilities(logits) that turns a (batch, classes) tensor of logits into "
-                     "probabilities, like the pipeline's post-processing, without a ready-made softmax.")
+                     "probabilities, like the pipeline's post-processing, without a ready-made softmax.",
+          hints=("Probabilities are positive and each row adds up to 1: which function makes any number positive?",
+                 "exp() of each logit, divided by the sum of the row's exp() values (along the last dimension). "
+                 "Try it on logits of 1000: what goes wrong, and what does subtracting a constant from a row change?",
+                 "Subtract each row's maximum first (keepdim=True keeps the shapes lined up), then exp, then divide "
+                 "by the row sums."),
+          solution="""
+              def probabilities(logits):
+                  shifted = logits - logits.max(dim=-1, keepdim=True).values  # exp() can no longer overflow
+                  exps = shifted.exp()
+                  return exps / exps.sum(dim=-1, keepdim=True)
+          """,
+          why="softmax(x) = exp(x) / sum(exp(x)) along the classes; subtracting the row's maximum multiplies top "
+              "and bottom by the same exp(-max), so the result is unchanged but exp() never sees a large number.")
 def _softmax(probabilities):
     import torch
 
     called = getattr(getattr(probabilities, "__code__", None), "co_names", ())  # the names its code uses
     if any(name.lower() == "softmax" for name in called):
-        raise Wrong("write the formula yourself instead of calling a softmax: that is the point of the exercise")
+        raise Wrong("the point of the exercise is the formula itself: write it without calling a softmax")
     torch.manual_seed(0)
     large = torch.tensor([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]])  # exp() of these overflows
     for logits in (torch.randn(2, 3), torch.randn(4, 5) * 3, large):
@@ -26,13 +39,24 @@ def _softmax(probabilities):
                         "number to every logit of a row does not change the result")
         if not close(got.sum(-1), torch.ones(len(logits))):
             if close(got.sum(0), torch.ones(logits.shape[1])):
-                raise Wrong("your probabilities sum to 1 down each column: normalise along the classes, dim=-1")
-            raise Wrong("each row must sum to 1: exponentiate the logits, then divide by the row's sum")
+                raise Wrong("your probabilities sum to 1 down each column: each row is one input's distribution")
+            raise Wrong("each row must add up to 1")
         if not close(got, torch.softmax(logits, dim=-1)):
-            raise Wrong("rows sum to 1 but the values are off: softmax is exp(x) / sum(exp(x)) along dim=-1")
+            raise Wrong("rows add up to 1 but the values are off: the larger a logit, the larger its share should "
+                        "grow, exponentially")
 
 
-@exercise("to_labels", "Write to_labels(logits, id2label) that returns the predicted label name for each row.")
+@exercise("to_labels", "Write to_labels(logits, id2label) that returns the predicted label name for each row.",
+          hints=("Which class wins in a row? The one with the largest logit.",
+                 "argmax along the last dimension gives each row's winning class number; the config's id2label "
+                 "turns a number into a name.",
+                 "Loop over logits.argmax(dim=-1) and look each int(...) up in id2label."),
+          solution="""
+              def to_labels(logits, id2label):
+                  return [id2label[int(i)] for i in logits.argmax(dim=-1)]
+          """,
+          why="Softmax never changes which logit is largest, so the pipeline's label is the argmax of the logits; "
+              "id2label in the model's config maps the class number to its name.")
 def _to_labels(to_labels):
     import torch
 
@@ -41,13 +65,21 @@ def _to_labels(to_labels):
     got = to_labels(logits, id2label)
     expected = [id2label[i] for i in logits.argmax(-1).tolist()]
     if isinstance(got, torch.Tensor) or (got and not isinstance(list(got)[0], str)):
-        raise Wrong("return label names such as 'positive', not class numbers: look them up in id2label")
+        raise Wrong("return label names such as 'positive', not class numbers")
     if list(got) != expected:
-        raise Wrong("pick the class with the largest logit in each row (argmax along dim=-1), then map it with "
-                    "id2label")
+        raise Wrong("some rows got the wrong label: which logit in a row decides the prediction?")
 
 
-@exercise("cosine", "Write cosine(a, b) that returns the cosine similarity of two 1-D embedding tensors.")
+@exercise("cosine", "Write cosine(a, b) that returns the cosine similarity of two 1-D embedding tensors.",
+          hints=("Cosine similarity compares directions, not lengths: two vectors pointing the same way score 1.",
+                 "It is the dot product divided by the product of both vectors' lengths (norms).",
+                 "(a @ b) / (a.norm() * b.norm())"),
+          solution="""
+              def cosine(a, b):
+                  return (a @ b) / (a.norm() * b.norm())
+          """,
+          why="a . b = |a| |b| cos(angle), so dividing the dot product by both lengths leaves the cosine of the "
+              "angle: 1 for the same direction, 0 for unrelated (orthogonal) vectors.")
 def _cosine(cosine):
     import torch
 
@@ -56,6 +88,42 @@ def _cosine(cosine):
         got = float(cosine(a, b))
         expected = float(torch.nn.functional.cosine_similarity(a, b, dim=0))
         if math.isclose(got, float(a @ b), rel_tol=1e-4) and not math.isclose(got, expected, rel_tol=1e-4):
-            raise Wrong("that is the dot product: divide it by the lengths (norms) of both vectors")
+            raise Wrong("that is the dot product: it grows with the vectors' lengths, and cosine must not")
         if not math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-6):
-            raise Wrong("cosine(a, b) = (a . b) / (|a| |b|); identical directions give 1.0")
+            raise Wrong("two vectors pointing the same way, such as (3, 4) and (6, 8), must give 1.0")
+
+
+@exercise("sentence_vectors", "Write sentence_vectors(texts) that returns one vector per text, shape (texts, hidden): "
+                              "the mean of the token vectors a feature-extraction pipeline gives for the kit's "
+                              "encoder.",
+          hints=("The feature-extraction pipeline gives one vector per *token*; a sentence vector pools them.",
+                 "pipeline('feature-extraction', model=labkit.checkpoint('encoder')) returns, for each text, a "
+                 "list of shape (1, tokens, hidden); average over the tokens.",
+                 "For each output, np.array(output)[0].mean(axis=0); stack the results with np.stack."),
+          solution="""
+              import numpy as np
+              from transformers import pipeline
+
+
+              def sentence_vectors(texts):
+                  extractor = pipeline("feature-extraction", model=labkit.checkpoint("encoder"))
+                  return np.stack([np.array(output)[0].mean(axis=0) for output in extractor(texts)])
+          """,
+          why="Mean pooling gives every token an equal say, which is how MiniLM's sentence-transformers version was "
+              "trained to compare sentences; each text is run alone, so there is no padding to leave out.")
+def _sentence_vectors(sentence_vectors):
+    import numpy as np
+
+    texts = ["The flight was delayed.", "Our plane left late, and the crew apologised twice."]
+    outputs = pipeline_for("feature-extraction", "encoder")(texts)
+    expected = np.stack([np.array(o)[0].mean(axis=0) for o in outputs])
+    got = np.asarray(sentence_vectors(texts), dtype=np.float32)
+    if got.ndim != 2:
+        raise Wrong("one vector per text: pool the token vectors into one, shape (texts, hidden)")
+    if got.shape != expected.shape:
+        raise Wrong(f"expected shape {expected.shape} (texts, hidden), got {got.shape}")
+    first = np.stack([np.array(o)[0][0] for o in outputs])
+    if np.allclose(got, first, atol=1e-4):
+        raise Wrong("that is the first token's vector ([CLS]) only: the exercise asks for the mean over all tokens")
+    if not np.allclose(got, expected, atol=1e-4):
+        raise Wrong("not the mean of the encoder's token vectors: check the model and the axis you average over")
