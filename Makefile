@@ -15,7 +15,8 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install prepare lab test test-e2e test-fast test-latest doctor benchmark benchmark-notebooks tables lock clean
+.PHONY: help install prepare lab test test-e2e test-fast test-latest doctor benchmark benchmark-notebooks tables lock clean \
+	classroom test-classroom grade lock-classroom benchmark-grading
 
 help:
 	@echo "make lab      install, prepare offline models, open JupyterLab on notebooks/"
@@ -23,6 +24,9 @@ help:
 	@echo "make test-fast          unit tests only (tiny models, no kit home, no network; under a minute)"
 	@echo "make test-e2e the notebooks in a real browser (JupyterLab + Chromium; installs chromium via apt)"
 	@echo "make test-latest        the tests and notebooks on the newest releases pyproject.toml admits (maintainers)"
+	@echo "make classroom          the instructors' grading environment (nbgrader, in .venv-classroom)"
+	@echo "make grade SUBMISSIONS=folder  autograde collected notebooks with nbgrader, sandboxed"
+	@echo "make test-classroom     labkit grade on synthetic submissions of every kind, hostile ones included"
 	@echo "make doctor   check the environment"
 	@echo "make prepare  (re)build the offline models and data in the kit home"
 	@echo "make benchmark          generation speed (ours vs model.generate, KV cache, widget redraw)"
@@ -113,5 +117,43 @@ lock: install
 	  $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements.lock
 	$(BIN)/python tools/binder_env.py
 
+# Instructors: nbgrader in an environment of its own (it adds notebook 7 and server extensions); the submissions'
+# kernels run the course's own Python ($(BIN)/python) in a sandbox (bubblewrap, prlimit, setpriv).
+CLASSROOM ?= .venv-classroom
+GRADER_USER ?= labkit-grader
+SUBMISSIONS ?= submissions
+GRADE_ENV := LABKIT_KERNEL_PYTHON=$(CURDIR)/$(BIN)/python
+
+$(CLASSROOM)/.installed: requirements-classroom.lock pyproject.toml
+	@$(PYTHON) tools/check_python.py
+	test -x $(CLASSROOM)/bin/python || $(PYTHON) -m venv $(CLASSROOM)
+	$(CLASSROOM)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-classroom.lock
+	$(CLASSROOM)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+/usr/bin/bwrap:
+	@echo "Installing Debian's bubblewrap for the grading sandbox (apt)..."
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap || \
+	  { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap; }
+
+classroom: prepare $(CLASSROOM)/.installed /usr/bin/bwrap
+	@if [ "$$(id -u)" = 0 ] && ! id $(GRADER_USER) >/dev/null 2>&1; then \
+	  echo "Creating the unprivileged user $(GRADER_USER) that submissions run as"; \
+	  useradd --system --no-create-home --shell /usr/sbin/nologin $(GRADER_USER); fi
+
+grade: classroom
+	$(GRADE_ENV) $(CLASSROOM)/bin/labkit grade $(SUBMISSIONS) --user $(GRADER_USER) $(GRADE_ARGS)
+
+test-classroom: classroom
+	$(GRADE_ENV) LABKIT_QUIET=1 $(CLASSROOM)/bin/python -m pytest tests/test_grading.py -v
+
+# Grading time: 30 submissions of one notebook through labkit grade vs one plain execution.
+benchmark-grading: classroom
+	$(GRADE_ENV) GRADER_USER=$(GRADER_USER) $(CLASSROOM)/bin/python benchmarks/grading.py 30 02_tokenizers
+
+lock-classroom: $(CLASSROOM)/.installed
+	mkdir -p build && { sed -n 1,3p requirements-classroom.lock; $(CLASSROOM)/bin/python -m pip freeze --exclude-editable; } > build/classroom.lock
+	mv build/classroom.lock requirements-classroom.lock
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(CLASSROOM) build *.egg-info .pytest_cache

@@ -47,6 +47,25 @@ def _progress(args) -> int:
     return 0
 
 
+def _grade(args) -> int:
+    from pathlib import Path
+
+    from .grading.grade import GradeError, grade, summary_text
+    from .grading.sandbox import Limits
+
+    notebooks = sorted(Path(args.notebooks).glob("[0-9][0-9]_*.ipynb")) if args.notebooks else None
+    try:
+        rows = grade([Path(p) for p in args.submissions], Path(args.out), notebooks=notebooks, timeout=args.timeout,
+                     sandbox=not args.no_sandbox, user=args.user, kernel_python=args.kernel_python,
+                     limits=Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds))
+    except GradeError as e:
+        print(f"labkit grade: {e}", file=sys.stderr)
+        return 2
+    print(summary_text(rows))
+    print(f"grades: {Path(args.out) / 'grades.csv'}, per exercise: {Path(args.out) / 'summary.csv'}")
+    return 0
+
+
 @dataclass
 class RunOptions:
     quiet: bool = field(default=False, metadata={"help": "no progress bars (the default under CI)"})
@@ -89,6 +108,19 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("models", help="the model catalogue: roles, offline folders, Hub ids")
     m.add_argument("--source", choices=["offline", "hub"], help="default: $LABKIT_SOURCE or offline")
     m.set_defaults(run=_models)
+    g = sub.add_parser("grade", help="autograde collected notebooks with nbgrader, each kernel sandboxed (instructors)")
+    g.add_argument("submissions", nargs="+", help="folders of <learner>/<NN_notebook>.ipynb (or single notebooks)")
+    g.add_argument("--out", default="grading", help="where grades.csv, summary.csv and nbgrader's files go")
+    g.add_argument("--notebooks", help="the course notebooks (default: this checkout's notebooks/)")
+    g.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
+    g.add_argument("--kernel-python", help="the Python with the course's packages that runs submissions "
+                   "(default: $LABKIT_KERNEL_PYTHON, else this Python)")
+    g.add_argument("--user", default="labkit-grader", help="the unprivileged user submissions run as (when root)")
+    g.add_argument("--memory-mb", type=int, default=6144, help="address-space limit per kernel (default 6144)")
+    g.add_argument("--cpu-seconds", type=int, default=900, help="CPU-time limit per kernel (default 900)")
+    g.add_argument("--no-sandbox", action="store_true", help="run submissions with your own rights (trusted work "
+                   "only; needed where the sandbox's Linux tools are missing)")
+    g.set_defaults(run=_grade)
     sub.add_parser("progress", help="your exercises passed, per notebook (from your own progress file)"
                    ).set_defaults(run=_progress)
     # listed for `labkit --help`; main() hands its options to _finetune, whose parser reads them from Recipe

@@ -1,7 +1,6 @@
 import pytest
 
 from labkit import settings, warnings_policy
-from labkit.prepare import assets, missing_tool, status
 
 
 def pytest_configure(config):
@@ -26,6 +25,8 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def prepared():
     """The real kit home, prepared by `make test` (or `labkit prepare`) before the tests run."""
+    from labkit.prepare import assets, missing_tool, status  # not in the classroom environment (nbgrader's)
+
     problems = {name: p for name, p in status().items() if p}
     tools = {a.name: missing_tool(a) for a in assets() if a.name in problems and missing_tool(a)}
     if tools:  # prepare leaves these out with a warning; the tests need them (the browser test draws bertviz)

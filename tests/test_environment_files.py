@@ -87,3 +87,14 @@ def test_pyproject_ranges_admit_the_locked_versions(requirement):
     req = Requirement(requirement)
     locked = LOCK[binder_env.normalise(req.name)]
     assert req.specifier.contains(locked, prereleases=True), f"{req.name} {locked} is outside {req.specifier}"
+
+
+@pytest.mark.parametrize("requirement", tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+    "optional-dependencies"]["classroom"])
+def test_the_classroom_lock_pins_the_classroom_extra_apart_from_the_learners(requirement):
+    """nbgrader and its notebook 7 stay out of the learners' lock; its own lock pins them within pyproject's range."""
+    classroom = binder_env.read_lock(ROOT / "requirements-classroom.lock")
+    req = Requirement(requirement)
+    locked = classroom[binder_env.normalise(req.name)]
+    assert req.specifier.contains(locked, prereleases=True), f"{req.name} {locked} is outside {req.specifier}"
+    assert "nbgrader" in classroom and "nbgrader" not in LOCK and "notebook" not in LOCK
