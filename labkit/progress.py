@@ -65,11 +65,13 @@ def record(name: str, passed: bool) -> None:
     _update(name, change)
 
 
-def hint_seen(name: str) -> int:
-    """How many hints of ``name`` the learner had seen before this one (then counts this one)."""
-    seen = load().get(name, {}).get("hints", 0)
-    _update(name, lambda entry: entry.update(hints=seen + 1))
-    return seen
+def hints_seen(name: str) -> int:
+    """How many hints of ``name`` the learner has seen."""
+    return load().get(name, {}).get("hints", 0)
+
+
+def hint_shown(name: str) -> None:
+    _update(name, lambda entry: entry.update(hints=entry["hints"] + 1))
 
 
 def solution_seen(name: str) -> None:

@@ -158,10 +158,11 @@ def hint(name: str) -> None:
     ex = _find(name)
     if ex is None:
         return
-    seen = progress.hint_seen(name)
+    seen = progress.hints_seen(name)
     if seen >= len(ex.hints):
         print(f"No more hints for {name}: labkit.solution({name!r}) shows the reference answer.")
         return
+    progress.hint_shown(name)
     print(f"Hint {seen + 1} of {len(ex.hints)} for {name}: {ex.hints[seen]}")
 
 
