@@ -66,7 +66,7 @@ def raising(ex):
 
 
 HOSTILE = r'''
-import os, sqlite3, socket, signal, pathlib
+import json, os, sqlite3, socket, signal, pathlib
 report = {}
 course = pathlib.Path(os.environ.get("LABKIT_COURSE_GUESS", "/nonexistent"))
 for target in [course / "source" / "02_tokenizers" / "02_tokenizers.ipynb", course / "gradebook.db"]:
@@ -99,7 +99,7 @@ for pid in set(range(1, 4096)) - mine:
     except OSError:
         pass
 report["killed"] = killed
-print(report)
+print("HOSTILE REPORT", json.dumps(report))
 '''
 
 
@@ -197,7 +197,8 @@ def test_hostile_submissions_change_nothing_outside_their_folder(graded):
     hostile = json.loads((course_root / "autograded" / "hostile" / "02_tokenizers" / "02_tokenizers.ipynb")
                          .read_text())
     printed = "".join("".join(o.get("text", "")) for c in hostile["cells"] for o in c.get("outputs", []))
-    report = eval(printed[printed.index("{"):printed.index("}") + 1])  # the dict the hostile cell printed
+    line = next(line for line in printed.splitlines() if line.startswith("HOSTILE REPORT "))
+    report = json.loads(line.removeprefix("HOSTILE REPORT "))  # what the hostile cell could and could not do
     assert all(v in ("FileNotFoundError", "PermissionError") for k, v in report.items() if k.startswith("/"))
     assert report["write source"] in ("FileNotFoundError", "PermissionError")
     assert report["gradebook"] != "table added" and report["network"] != "connected"
