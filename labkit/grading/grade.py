@@ -187,36 +187,35 @@ def grade(submissions: list[Path], out: Path, *, notebooks: list[Path] | None = 
     return rows
 
 
+def per_exercise(rows: list[Row]) -> dict[tuple[str, str], dict[str, int]]:
+    """{(notebook, exercise): learners, graded, passed (full points in a graded row)}: where the room struggles."""
+    counts = {}
+    for r in rows:
+        if r.exercise:
+            entry = counts.setdefault((r.notebook, r.exercise), {"passed": 0, "graded": 0, "learners": 0})
+            entry["learners"] += 1
+            entry["graded"] += r.status == "graded"
+            entry["passed"] += r.status == "graded" and r.points >= r.max_points
+    return dict(sorted(counts.items()))
+
+
 def write_reports(rows: list[Row], out: Path) -> None:
     with open(out / "grades.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(Row.__dataclass_fields__))
         writer.writeheader()
         writer.writerows(asdict(r) for r in rows)
-    exercises = {}
-    for r in rows:
-        if r.exercise:
-            entry = exercises.setdefault((r.notebook, r.exercise), {"passed": 0, "graded": 0, "learners": 0})
-            entry["learners"] += 1
-            entry["graded"] += r.status == "graded"
-            entry["passed"] += r.status == "graded" and r.points >= r.max_points
     with open(out / "summary.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["notebook", "exercise", "passed", "graded", "learners"])
-        for (notebook, name), e in sorted(exercises.items()):
+        for (notebook, name), e in per_exercise(rows).items():
             writer.writerow([notebook, name, e["passed"], e["graded"], e["learners"]])
 
 
 def summary_text(rows: list[Row]) -> str:
-    learners = {r.learner for r in rows}
     by_status = {}
     for r in rows:
         by_status[r.status] = by_status.get(r.status, 0) + 1
-    per = {}
-    for r in rows:
-        if r.exercise:
-            p = per.setdefault(r.exercise, [0, 0])
-            p[0] += r.status == "graded" and r.points >= r.max_points
-            p[1] += 1
-    lines = [f"{len(learners)} learners, {len(rows)} rows: " + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))]
-    lines += [f"  {name:<32} passed by {p} of {n}" for name, (p, n) in sorted(per.items())]
+    lines = [f"{len({r.learner for r in rows})} learners, {len(rows)} rows: "
+             + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))]
+    lines += [f"  {name:<32} passed by {e['passed']} of {e['learners']}" for (_, name), e in per_exercise(rows).items()]
     return "\n".join(lines)
