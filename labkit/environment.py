@@ -23,6 +23,7 @@ PACKAGES = [
     ("datasets", "datasets", "loading and processing data"),
     ("tokenizers", "tokenizers", "fast tokenizers"),
     ("accelerate", "accelerate", "Trainer and device placement"),
+    ("peft", "peft", "LoRA adapters"),
     ("gguf", "gguf", "reading the SmolLM2 GGUF file"),
     ("matplotlib", "matplotlib", "figures"),
     ("ipywidgets", "ipywidgets", "interactive widgets"),
