@@ -65,6 +65,8 @@ def test_training_curves_from_log_history():
     left, right = fig.axes[:2]
     assert len(left.lines) == 2 and list(left.lines[0].get_ydata()) == [1.0, 0.8, 0.6]
     assert [line.get_label() for line in right.lines] == ["accuracy", "macro_f1"]
+    only_training = plots.training_curves(history[:2])  # a run that never evaluated: the loss alone
+    assert len(only_training.axes) == 1 and list(only_training.axes[0].lines[0].get_ydata()) == [1.0, 0.8]
 
 
 def test_attention_flow_draws_the_shapes_of_the_model():
@@ -74,3 +76,15 @@ def test_attention_flow_draws_the_shapes_of_the_model():
     assert any("serves 3 query heads" in t for t in grouped)
     plain = [t.get_text() for t in plots.attention_flow(17, 384, 12, 32).axes[0].texts]
     assert any("(12, 17, 17)" in t for t in plain) and not any("serves" in t for t in plain)
+
+
+def test_lora_matrices_are_drawn_to_scale_with_their_sizes():
+    fig = plots.lora_matrices("k_proj", d_in=576, d_out=192, rank=8)
+    ax = fig.axes[0]
+    sizes = [(p.get_width(), p.get_height()) for p in ax.patches]
+    assert sizes == [(576, 192), (8, 192), (576, 8)]  # W, B, A: B @ A has W's shape
+    texts = [t.get_text() for t in ax.texts]
+    assert "W (frozen)\n192 x 576\n110,592 weights" in texts and "A\n8 x 576\n4,608 weights" in texts
+    assert "5.6% of W's size" in ax.get_title()  # 8 * (576 + 192) / (576 * 192)
+    with pytest.raises(ValueError, match="rank=0"):
+        plots.lora_matrices("q_proj", 576, 576, 0)
