@@ -5,6 +5,7 @@ import re
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 import labkit
 from labkit import progress
@@ -166,7 +167,29 @@ WRONG = {
                                  (training_args(eval_strategy="epoch", save_strategy="epoch"), "last epoch's"),
                                  (training_args(eval_strategy="steps", save_strategy="steps",
                                                 load_best_model_at_end=True), "not every epoch")],
+    "lora.causal_lm_loss": [(lambda lg, lb: F.cross_entropy(lg.flatten(0, 1), lb.flatten(), ignore_index=-100),
+                             "same position"),
+                            (lambda lg, lb: F.cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
+                                                            ignore_index=-100, reduction="sum"), "the sum"),
+                            (lambda lg, lb: F.cross_entropy(lg[:, 1:].flatten(0, 1), lb[:, :-1].flatten(),
+                                                            ignore_index=-100), "not the loss the model"),
+                            (lambda lg, lb: F.cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
+                                                            ignore_index=-100, reduction="none"), "one number")],
+    "lora.adapter_size": [(8 * (576 + 576), "square"), (576 * 192, "frozen weight's own size"), (8 * 576, "only one"),
+                          (8 * 576 * 192, "not their product")],
+    "lora.config": [(lambda: lora_config(r=16, lora_alpha=8), "swapped"),
+                    (lambda: lora_config(target_modules=["query", "value"]), "no module of that name"),
+                    (lambda: lora_config(target_modules="all-linear"), "query and value projections only"),
+                    (lambda: lora_config(task_type=None), "which task"),
+                    (lambda: lora_config(lora_dropout=0.1), "dropout")],
 }
+
+
+def lora_config(**overrides):
+    from peft import LoraConfig
+
+    settings = dict(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
+    return LoraConfig(**{**settings, **overrides})
 
 
 def reference(name):

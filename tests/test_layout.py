@@ -84,9 +84,9 @@ def exercise_cells():
 
 def test_every_notebook_has_three_exercises_one_on_the_librarys_own_api():
     """At least three exercises per notebook, each in the notebook of its topic, and one whose reference answer
-    is transformers or datasets code (not arithmetic or a value printed earlier)."""
+    is transformers, datasets or peft code (not arithmetic or a value printed earlier)."""
     exercises = labkit.exercises.load_all()
-    library_code = re.compile(r"from (transformers|datasets) import|tokenizer\(|\.generate\(|\.train_test_split\(|"
+    library_code = re.compile(r"from (transformers|datasets|peft) import|tokenizer\(|\.generate\(|\.train_test_split\(|"
                               r"\.to\(model\.device\)")
     by_notebook = {}
     for notebook, name, answer, source in exercise_cells():
@@ -100,3 +100,8 @@ def test_every_notebook_has_three_exercises_one_on_the_librarys_own_api():
         assert len(found) >= 3, f"{notebook} has {len(found)} exercises"
         assert any(library_code.search(ex.solution) for ex in found), f"{notebook}: no exercise on the library's API"
     assert sorted(ex.name for exs in by_notebook.values() for ex in exs) == sorted(exercises), "an unused exercise"
+
+
+def test_the_readme_counts_the_exercises_there_are():
+    stated = re.search(r"(\d+) in all\)", (ROOT / "README.md").read_text())
+    assert stated and int(stated.group(1)) == len(labkit.exercises.load_all())
