@@ -15,7 +15,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install prepare lab test test-e2e test-fast test-latest doctor benchmark benchmark-notebooks tables lock clean \
+.PHONY: help install prepare lab test test-e2e test-fast test-latest doctor benchmark benchmark-deployment benchmark-notebooks tables lock clean \
 	classroom test-classroom grade lock-classroom benchmark-grading
 
 help:
@@ -30,6 +30,7 @@ help:
 	@echo "make doctor   check the environment"
 	@echo "make prepare  (re)build the offline models and data in the kit home"
 	@echo "make benchmark          generation speed (ours vs model.generate, KV cache, widget redraw)"
+	@echo "make benchmark-deployment  PyTorch vs ONNX Runtime fp32 vs int8: speed, size, accuracy (notebook 09)"
 	@echo "make benchmark-notebooks  time and peak memory of every notebook"
 
 # $(call cpu_torch,PYTHON,REQUIREMENT): on Linux with no NVIDIA GPU, torch's CPU build (about 0.2 GB of wheel
@@ -44,6 +45,13 @@ define cpu_torch
 	fi
 endef
 
+# $(call server_extension,PREFIX): enable labkit's Jupyter server extension (notebook 09's Transformers.js page) in
+# that Python prefix. A wheel install puts the same file there (pyproject's data-files); an editable one does not.
+define server_extension
+	mkdir -p $(1)/etc/jupyter/jupyter_server_config.d
+	cp jupyter-config/labkit.json $(1)/etc/jupyter/jupyter_server_config.d/labkit.json
+endef
+
 # The virtual environment, rebuilt when the lock or the package metadata change.
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) tools/check_python.py
@@ -51,6 +59,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(call cpu_torch,$(BIN)/python,torch==$(TORCH))
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(call server_extension,$(VENV))
 	touch $@
 
 install: $(BIN)/.installed
@@ -102,6 +111,9 @@ benchmark: prepare
 	$(BIN)/python benchmarks/generation.py
 
 # Time and peak memory of every notebook (targets: <= 90 s each on 2 cores, < 1.5 GB).
+benchmark-deployment: prepare
+	$(BIN)/python benchmarks/deployment.py
+
 benchmark-notebooks: prepare
 	$(BIN)/python benchmarks/notebooks.py --save
 	$(BIN)/python tools/course_tables.py

@@ -13,6 +13,7 @@ the plain `transformers` API. Notebooks use one style, ``import labkit`` and the
     labkit.decoding.generate(...)                 # the generation loop, proven equal to model.generate
     labkit.attention.head_patterns(...)           # numbers computed from attention weights
     labkit.training.Recipe, labkit.training.classification_metrics
+    labkit.deployment.median_seconds(run), labkit.server.page_url()   # timings; the Transformers.js page (09)
     labkit.check("tokenization.count_tokens", answer)  # exercises (labkit/exercises/): a verdict and a nudge
     labkit.hint("tokenization.count_tokens"), labkit.solution(...)  # the next hint; the reference answer
     labkit.progress.report()                      # the learner's exercises passed, per notebook
@@ -35,8 +36,8 @@ _FUNCTIONS = {
     "check": "exercises", "hint": "exercises", "solution": "exercises",
     "doctor": "environment",
 }
-_MODULES = ("assets", "attention", "checkpoints", "data", "decoding", "environment", "exercises", "plots", "progress",
-            "settings", "training", "views", "widgets")
+_MODULES = ("assets", "attention", "checkpoints", "data", "decoding", "deployment", "environment", "exercises", "plots",
+            "progress", "server", "settings", "training", "views", "widgets")
 
 
 def __getattr__(name):

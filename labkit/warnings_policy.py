@@ -10,12 +10,16 @@ import warnings
 DRIFT = (DeprecationWarning, FutureWarning)
 # In a kernel, the code a warning is attributed to: the notebook, the kit, or the course's libraries (a kernel's own
 # machinery may warn about its own internals, which no notebook can change).
-COURSE_CODE = r"(__main__|labkit|transformers|datasets|tokenizers|accelerate|peft|torch|huggingface_hub|safetensors)(\..*)?"
+COURSE_CODE = r"(__main__|labkit|transformers|datasets|tokenizers|accelerate|peft|torch|huggingface_hub|safetensors|onnx|onnxruntime|onnxscript|onnx_ir|langchain_core|langchain_huggingface)(\..*)?"
 
 # (category, message regex, why it is not ours to fix). Messages without ':' (pytest splits its filters on it).
 ALLOWED: list[tuple[type[Warning], str, str]] = [
     (FutureWarning, "`is_gradient_checkpointing` is deprecated",
      "peft 0.21.2's get_peft_model reads transformers' deprecated alias (peft/peft_model.py); no notebook calls it"),
+    (FutureWarning, r"`isinstance\(treespec, LeafSpec\)` is deprecated",
+     "torch 2.13's own ONNX exporter unpickles a LeafSpec (torch.utils._pytree, attributed to copyreg)"),
+    (UserWarning, "# The axis name", "torch 2.13's ONNX exporter notes that inputs sharing one named Dim share its "
+                                    "name (torch/onnx/_internal/exporter/_dynamic_shapes.py): the names are used"),
 ]
 
 

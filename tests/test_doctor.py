@@ -16,9 +16,23 @@ def test_good_environment_passes(prepared):
     assert doctor(hub_timeout=1, out=lines.append) == 0
     assert not [line for line in lines if line.startswith("[FAIL]")]
     for name in ("Python", "torch", "transformers", "datasets", "tokenizers", "ipywidgets", "bertviz",
-                 "widgets front end", "accelerator", "offline causal-lm", "Hugging Face Hub"):
+                 "widgets front end", "Jupyter server extension", "accelerator", "offline causal-lm",
+                 "offline transformers-js", "onnxruntime", "langchain_huggingface", "Hugging Face Hub"):
         assert any(line.split("]", 1)[1].strip().startswith(name + ":") for line in lines), name
     assert lines[-1].endswith("ready for the course")
+
+
+def test_the_server_extension_is_checked_in_this_prefix(tmp_path, monkeypatch):
+    from labkit.environment import check_server_extension
+    from labkit.server import CONFIG
+
+    assert check_server_extension().status == "OK"  # make install enabled it in this environment
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    missing = check_server_extension()
+    assert missing.status == "WARN" and "make install" in missing.fix
+    (tmp_path / CONFIG).parent.mkdir(parents=True)
+    (tmp_path / CONFIG).write_text('{"ServerApp": {"jpserver_extensions": {"labkit.server": false}}}')
+    assert check_server_extension().status == "WARN"  # disabled by the admin: still said
 
 
 def test_broken_environment_fails_with_fixes(tmp_path):

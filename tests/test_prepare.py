@@ -105,7 +105,7 @@ def test_a_changed_recipe_rebuilds(empty_home, monkeypatch):
 
 
 def test_unknown_asset_names_the_valid_ones(empty_home):
-    with pytest.raises(prep.PrepareError, match="valid: tweets, kjv, encoder, causal-lm, sentiment, bertviz-scripts"):
+    with pytest.raises(prep.PrepareError, match="valid: tweets, kjv, encoder, causal-lm, sentiment, bertviz-scripts, transformers-js"):
         prep.prepare(only=["bert"], log=lambda _: None)
 
 
@@ -141,10 +141,21 @@ def test_bertviz_scripts_come_from_npm_pinned_and_verified(empty_home):
     result = prep.prepare(only=["bertviz-scripts"], quiet=True, log=lambda _: None)
     assert result == {"bertviz-scripts": "built"}
     folder = empty_home / "web/bertviz"
-    expected = ["MANIFEST.json", *(p.saved_as for p in assets.NPM.values())]
+    expected = ["MANIFEST.json", *(saved for p in assets.NPM.values() for _, saved in p.files)]
     assert sorted(p.name for p in folder.iterdir()) == sorted(expected)
     assert 'version="5.7.0"' in (folder / "d3.min.js").read_text()  # the d3 that bertviz asks for
     assert not list((empty_home / "downloads").glob("*.tgz"))  # tarballs removed after use
+
+
+def test_transformers_js_comes_from_npm_with_its_webassembly_runtime(empty_home):
+    result = prep.prepare(only=["transformers-js"], quiet=True, log=lambda _: None)
+    assert result == {"transformers-js": "built"}
+    folder = empty_home / "web/transformers-js"
+    names = {p.name for p in folder.iterdir()}
+    assert names == {"MANIFEST.json", "transformers.min.js", f"{assets.ORT_WASM}.wasm", f"{assets.ORT_WASM}.mjs"}
+    assert (folder / f"{assets.ORT_WASM}.wasm").read_bytes()[:4] == b"\0asm"  # a WebAssembly module
+    # the library asks for exactly the runtime files the kit keeps, so none is fetched from a CDN
+    assert f"{assets.ORT_WASM}.wasm" in (folder / "transformers.min.js").read_text()
 
 
 def test_an_npm_tarball_that_does_not_match_its_pin_is_refused(empty_home, monkeypatch):

@@ -43,6 +43,10 @@ class Lab:
     root: Path
     log: Path
 
+    @property
+    def user_dir(self) -> Path:  # the learner's folder of every kernel (and of labkit's server extension)
+        return self.root / "learner"
+
     def api(self, path: str, method: str = "GET"):
         request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
                                          headers={"Authorization": f"token {self.token}"})
@@ -94,7 +98,7 @@ def lab(tmp_path_factory):
         path.write_text(json.dumps(values))
     token, port = secrets.token_hex(16), free_port()
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(root / "lab-settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(root / "lab-workspaces"), "JUPYTER_RUNTIME_DIR": str(root / "runtime")}
+           "JUPYTERLAB_WORKSPACES_DIR": str(root / "lab-workspaces"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"), "LABKIT_USER_DIR": str(root / "learner")}
     env.pop("LABKIT_QUIET", None)  # learners' settings: the kernels behave as on a laptop
     log = root / "jupyterlab.log"
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
