@@ -167,6 +167,24 @@ WRONG = {
                                  (training_args(eval_strategy="epoch", save_strategy="epoch"), "last epoch's"),
                                  (training_args(eval_strategy="steps", save_strategy="steps",
                                                 load_best_model_at_end=True), "not every epoch")],
+    "deployment.feed": [(lambda texts: dict(_sentiment_tokenizer()(texts, padding=True, return_tensors="pt")),
+                         "NumPy arrays"),
+                        (lambda texts: dict(_sentiment_tokenizer()(texts, return_tensors="np")), "could not make"),
+                        (lambda texts: {k: v for k, v in _sentiment_tokenizer()(texts, padding=True,
+                                                                                 return_tensors="np").items()
+                                        if k != "token_type_ids"}, "also takes token_type_ids"),
+                        (lambda texts: {k: v.astype("int32") for k, v in _sentiment_tokenizer()(
+                            texts, padding=True, return_tensors="np").items()}, "int64"),
+                        (lambda texts: dict(_sentiment_tokenizer()(texts, padding=True, truncation=True, max_length=8,
+                                                                   return_tensors="np")), "nothing cut")],
+    "deployment.int8_size": [(22_713_219 * 4 / 1e6, "float32"), (22_713_219 * 2 / 1e6, "16 bits"),
+                             (22_713_219 / 8 / 1e6, "1 bit"), (22_713_219 / 2**20, "MiB"), (11.7, "one byte each")],
+    "deployment.dynamic_shapes": [(lambda: export_shapes(axes=(0,)), "both axes"),
+                                  (lambda: export_shapes(names=("input_ids", "attention_mask")),
+                                   "token_type_ids is missing"),
+                                  (lambda: {n: {0: "batch", 1: "sequence"} for n in BERT_INPUTS}, "dynamic_axes"),
+                                  (lambda: export_shapes(shared=False), "shared"),
+                                  (lambda: export_shapes(square=True), "square")],
     "lora.causal_lm_loss": [(lambda lg, lb: F.cross_entropy(lg.flatten(0, 1), lb.flatten(), ignore_index=-100),
                              "same position"),
                             (lambda lg, lb: F.cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
@@ -183,6 +201,31 @@ WRONG = {
                     (lambda: lora_config(task_type=None), "which task"),
                     (lambda: lora_config(lora_dropout=0.1), "dropout")],
 }
+
+
+BERT_INPUTS = ("input_ids", "token_type_ids", "attention_mask")
+
+
+def _sentiment_tokenizer():
+    from labkit.exercises.fixtures import tokenizer_for
+
+    return tokenizer_for("sentiment")
+
+
+def export_shapes(axes=(0, 1), names=BERT_INPUTS, shared=True, square=False):
+    from torch.export import Dim
+
+    def dims():
+        batch = Dim("batch")
+        return batch, batch if square else Dim("sequence", max=512)
+
+    batch, sequence = dims()
+    shapes = {}
+    for name in names:
+        if not shared:
+            batch, sequence = dims()
+        shapes[name] = {axis: (batch, sequence)[axis] for axis in axes}
+    return shapes
 
 
 def lora_config(**overrides):

@@ -37,6 +37,15 @@ def test_bars_are_annotated():
     assert [t.get_text() for t in fig.axes[0].texts] == ["1,000", "250"]
 
 
+def test_bar_panels_one_axes_per_panel_each_on_its_own_scale():
+    fig = plots.bar_panels({"batch 1": {"PyTorch": 7.0, "ONNX Runtime": 3.0},
+                            "batch 32": {"PyTorch": 280.0, "ONNX Runtime": 180.0}}, "t", "ms")
+    assert [ax.get_title() for ax in fig.axes] == ["batch 1", "batch 32"]
+    assert [t.get_text() for t in fig.axes[1].texts] == ["280.0", "180.0"]
+    assert fig.axes[0].get_ylim()[1] < 10 < fig.axes[1].get_ylim()[1]
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["PyTorch", "ONNX\nRuntime"]
+
+
 def test_token_view_shows_the_original_text(prepared):
     from transformers import AutoTokenizer
 

@@ -3,10 +3,10 @@
 charts.py: general charts; attention.py: attention maps; training.py: training curves, the confusion matrix and LoRA's matrices.
 """
 from .attention import attention_average, attention_flow, attention_grid, attention_head, representation_drift
-from .charts import (bars, cutoff_plot, hidden_states_heatmap, probability_bars, similarity_heatmap,
+from .charts import (bar_panels, bars, cutoff_plot, hidden_states_heatmap, probability_bars, similarity_heatmap,
                      temperature_curves)
 from .training import confusion_matrix, lora_matrices, training_curves
 
-__all__ = ["attention_average", "attention_flow", "attention_grid", "attention_head", "bars", "confusion_matrix",
+__all__ = ["attention_average", "attention_flow", "attention_grid", "attention_head", "bar_panels", "bars", "confusion_matrix",
            "cutoff_plot", "hidden_states_heatmap", "lora_matrices", "probability_bars", "representation_drift", "similarity_heatmap",
            "temperature_curves", "training_curves"]

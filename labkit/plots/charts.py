@@ -54,16 +54,35 @@ def similarity_heatmap(matrix, labels: Sequence[str], title: str = "Cosine simil
     return fig
 
 
-def bars(values: dict, title: str, ylabel: str, annotate: str = "{:,.0f}"):
-    """A simple labelled bar chart of {name: value}, each bar annotated with its value."""
+def bars(values: dict, title: str, ylabel: str, annotate: str = "{:,.0f}", width: float | None = None):
+    """A simple labelled bar chart of {name: value}, each bar annotated with its value (``width`` in inches)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(1.6 * len(values) + 2.5, 3.2))
+    fig, ax = plt.subplots(figsize=(width or 1.6 * len(values) + 2.5, 3.2))
     names, heights = list(values), list(values.values())
     drawn = ax.bar(names, heights, color="#3182bd")
     ax.bar_label(drawn, [annotate.format(v) for v in heights], padding=2)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.margins(y=0.15)
+    fig.tight_layout()
+    return fig
+
+
+def bar_panels(panels: dict, title: str, ylabel: str, annotate: str = "{:,.1f}"):
+    """One bar chart per panel, side by side, each on its own scale: {panel: {name: value}} (for example the time
+    per call of several runtimes at batch 1 and at batch 32)."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+    colours = ("#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
+    for ax, (panel, values) in zip(axes[0], panels.items()):
+        names, heights = list(values), list(values.values())
+        drawn = ax.bar(range(len(names)), heights, color=colours[:len(names)])
+        ax.bar_label(drawn, [annotate.format(v) for v in heights], padding=2)
+        ax.set_xticks(range(len(names)), [n.replace(" ", "\n", 1) for n in names])
+        ax.set_title(panel)
+        ax.set_ylabel(ylabel)
+        ax.margins(y=0.15)
+    fig.suptitle(title, fontweight="bold")
     fig.tight_layout()
     return fig
 
