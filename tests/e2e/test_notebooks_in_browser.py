@@ -116,9 +116,24 @@ def attention_figures_and_bertviz_render(page, screenshot):
     assert model.locator("line").count() > 0
 
 
+def transformers_js_page_runs_in_its_iframe(page, screenshot):
+    # the page the notebook shows, served by labkit's server extension, runs the exports in this browser
+    cell = cell_with_source(page, "IFrame(labkit.server.page_url(")
+    cell.scroll_into_view_if_needed()
+    frame = cell.frame_locator("iframe")
+    expect(frame.locator("#status")).to_contain_text("models loaded", timeout=120_000)
+    screenshot(page, "transformers-js-iframe")
+    rows = frame.locator("#results tr")
+    expect(rows).to_have_count(4)  # a header and the notebook's three sentences
+    python = cell_with_source(page, "encoder_session = ort.InferenceSession(").locator(".jp-OutputArea-output")
+    printed = [line.split()[0] for line in python.inner_text().strip().splitlines()]  # Python's label per sentence
+    shown = [rows.nth(i).locator("td").nth(1).inner_text().split()[0] for i in range(1, 4)]
+    assert shown == printed
+
+
 # More checks after Run All, by notebook number.
 EXTRA = {"00": doctor_reports_no_failure, "05": temperature_slider_redraws_chart_and_text,
-         "06": attention_figures_and_bertviz_render}
+         "06": attention_figures_and_bertviz_render, "09": transformers_js_page_runs_in_its_iframe}
 
 
 def write_notebook(lab, name: str, tags: list[str]) -> None:
