@@ -110,10 +110,11 @@ test-fast: install
 benchmark: prepare
 	$(BIN)/python benchmarks/generation.py
 
-# Time and peak memory of every notebook (targets: <= 90 s each on 2 cores, < 1.5 GB).
+# PyTorch vs ONNX Runtime fp32 vs int8, side by side (notebook 09's comparison).
 benchmark-deployment: prepare
 	$(BIN)/python benchmarks/deployment.py
 
+# Time and peak memory of every notebook (targets: <= 90 s each on 2 cores, < 1.5 GB).
 benchmark-notebooks: prepare
 	$(BIN)/python benchmarks/notebooks.py --save
 	$(BIN)/python tools/course_tables.py

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+
 def export_onnx(model, tokenizer, folder: str | Path, output_names: list[str]) -> Path:
     """``folder/onnx/model.onnx`` (torch.onnx.export, dynamic batch and sequence axes) beside the model's config and
     tokenizer files: the layout Transformers.js loads with ``pipeline(task, folder_name)``."""

@@ -23,10 +23,11 @@ def exported(prepared, lab):
 
     folder = lab.user_dir / "onnx"
     answers = {}
-    for name, role, auto, outputs in (("minilm", "encoder", AutoModel, ["last_hidden_state"]),
-                                      ("sentiment", "sentiment", AutoModelForSequenceClassification, ["logits"])):
+    for name, role, auto, outputs, extra in (
+            ("minilm", "encoder", AutoModel, ["last_hidden_state"], {"add_pooling_layer": False}),  # as notebook 09
+            ("sentiment", "sentiment", AutoModelForSequenceClassification, ["logits"], {})):
         tokenizer = AutoTokenizer.from_pretrained(labkit.checkpoint(role))
-        model = auto.from_pretrained(labkit.checkpoint(role)).eval()
+        model = auto.from_pretrained(labkit.checkpoint(role), **extra).eval()
         export_onnx(model, tokenizer, folder / name, outputs)
         batch = tokenizer(TEXTS, padding=True, return_tensors="pt")
         with torch.no_grad():
