@@ -15,11 +15,11 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install prepare lab test test-e2e test-fast test-latest doctor benchmark benchmark-deployment benchmark-notebooks tables lock clean \
+.PHONY: help install prepare lab test test-e2e test-fast test-latest doctor benchmark benchmark-deployment benchmark-first-run benchmark-notebooks tables lock clean \
 	classroom test-classroom grade lock-classroom benchmark-grading
 
 help:
-	@echo "make lab      install, prepare offline models, open JupyterLab on notebooks/"
+	@echo "make lab      install, prepare what notebook 00 needs, open JupyterLab on notebooks/ (the rest builds behind)"
 	@echo "make test     install, prepare, run all tests and every notebook under nbval"
 	@echo "make test-fast          unit tests only (tiny models, no kit home, no network; under a minute)"
 	@echo "make test-e2e the notebooks in a real browser (JupyterLab + Chromium; installs chromium via apt)"
@@ -32,6 +32,7 @@ help:
 	@echo "make benchmark          generation speed (ours vs model.generate, KV cache, widget redraw)"
 	@echo "make benchmark-deployment  PyTorch vs ONNX Runtime fp32 vs int8: speed, size, accuracy (notebook 09)"
 	@echo "make benchmark-notebooks  time and peak memory of every notebook"
+	@echo "make benchmark-first-run  a fresh clone's make lab, timed to JupyterLab answering and notebook 00 done"
 
 # $(call cpu_torch,PYTHON,REQUIREMENT): on Linux with no NVIDIA GPU, torch's CPU build (about 0.2 GB of wheel
 # instead of several GB of CUDA libraries) from the PyTorch project's CPU index; when that index cannot be reached,
@@ -52,13 +53,20 @@ define server_extension
 	cp jupyter-config/labkit.json $(1)/etc/jupyter/jupyter_server_config.d/labkit.json
 endef
 
+# The lock is installed by uv where it is on the PATH (several times faster than pip: `make benchmark-first-run`),
+# by pip otherwise; UV=none forces pip. torch is always pip's (above): uv looks only at its own indexes, where torch
+# would be the CUDA build, and it keeps the torch it finds installed.
+UV ?= $(shell command -v uv)
+INSTALL_LOCK = $(if $(filter-out none,$(UV)),$(UV) pip install --quiet --python $(BIN)/python,$(BIN)/python -m pip install --quiet --disable-pip-version-check)
+
 # The virtual environment, rebuilt when the lock or the package metadata change.
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) tools/check_python.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(call cpu_torch,$(BIN)/python,torch==$(TORCH))
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==$(TORCH)
+	$(INSTALL_LOCK) -r requirements.lock
+	$(INSTALL_LOCK) --no-deps -e .
 	$(call server_extension,$(VENV))
 	touch $@
 
@@ -70,7 +78,11 @@ prepare: install
 doctor: install
 	$(BIN)/labkit doctor
 
-lab: prepare
+# JupyterLab opens once what notebook 00 needs is ready (seconds); the rest (the sentiment classifier trains for
+# about a minute and a half) builds in the background, and a cell that needs it waits for it.
+lab: install
+	$(BIN)/labkit prepare --first
+	$(BIN)/labkit prepare --background
 	@$(if $(ALLOW_ROOT),echo "Running as root (a container or VM?): starting JupyterLab with --allow-root")
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
@@ -113,6 +125,10 @@ benchmark: prepare
 # PyTorch vs ONNX Runtime fp32 vs int8, side by side (notebook 09's comparison).
 benchmark-deployment: prepare
 	$(BIN)/python benchmarks/deployment.py
+
+# A new learner's first minutes: `make lab` on a fresh clone with an empty kit home, timed (benchmarks/first_run.py).
+benchmark-first-run: install $(CHROMIUM)
+	$(BIN)/python benchmarks/first_run.py $(FIRST_RUN_ARGS)
 
 # Time and peak memory of every notebook (targets: <= 90 s each on 2 cores, < 1.5 GB).
 benchmark-notebooks: prepare

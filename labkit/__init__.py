@@ -18,6 +18,7 @@ the plain `transformers` API. Notebooks use one style, ``import labkit`` and the
     labkit.hint("tokenization.count_tokens"), labkit.solution(...)  # the next hint; the reference answer
     labkit.progress.report()                      # the learner's exercises passed, per notebook
     labkit.doctor(), labkit.free_memory()
+    labkit.background.live_status()               # what `labkit prepare` is still building behind JupyterLab
 
 Every name above is public and documented; nothing starting with ``_`` is for notebooks. Heavy libraries (torch,
 transformers) load on first use, so ``import labkit`` and the ``labkit`` command start fast even in a broken
@@ -36,7 +37,7 @@ _FUNCTIONS = {
     "check": "exercises", "hint": "exercises", "solution": "exercises",
     "doctor": "environment",
 }
-_MODULES = ("assets", "attention", "checkpoints", "data", "decoding", "deployment", "environment", "exercises", "plots",
+_MODULES = ("assets", "attention", "background", "checkpoints", "data", "decoding", "deployment", "environment", "exercises", "plots",
             "progress", "server", "settings", "training", "views", "widgets")
 
 

@@ -9,6 +9,7 @@ Notebooks stay on the plain ``transformers`` API::
 from __future__ import annotations
 
 from .assets import MODELS, PREPARE_HINT, Asset, MissingAssetError, UnknownRoleError, is_ready
+from .background import wait_for
 
 __all__ = ["MissingAssetError", "UnknownRoleError", "catalogue", "checkpoint", "model_source", "using_hub"]
 from .settings import SOURCES, settings
@@ -37,7 +38,7 @@ def checkpoint(role: str, source: str | None = None) -> str:
     if model_source(source) == "hub":
         return entry.hub
     folder = entry.path
-    if not is_ready(folder):
+    if not is_ready(folder) and not wait_for(folder, f"model {role!r}"):  # waits while `labkit prepare` builds it
         raise MissingAssetError(f"the offline checkpoint for {role!r} is not prepared at {folder}: {PREPARE_HINT}, "
                                 f"or use the Hub with source='hub' / {SOURCE_ENV}=hub when online")
     return str(folder)

@@ -8,11 +8,17 @@ from dataclasses import dataclass, field
 
 
 def _prepare(args) -> int:
+    from .assets import ASSETS
+    from .background import start
     from .prepare import PrepareError, prepare
     from .settings import settings
 
+    if args.background:
+        start()
+        return 0
+    only = [a.name for a in ASSETS if a.first] if args.first else args.only
     try:
-        prepare(only=args.only or None, quiet=args.quiet or settings().quiet, keep_downloads=args.keep_downloads)
+        prepare(only=only or None, quiet=args.quiet or settings().quiet, keep_downloads=args.keep_downloads)
     except PrepareError as e:
         print(f"labkit prepare: {e}", file=sys.stderr)
         return 1
@@ -99,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prepare", help="fetch, verify and build the offline models and data (once)")
     p.add_argument("--only", nargs="*", metavar="ASSET", help="only these assets (default: all)")
+    p.add_argument("--first", action="store_true", help="only what notebook 00 needs (seconds; `make lab` starts so)")
+    p.add_argument("--background", action="store_true",
+                   help="build whatever is not ready in a detached process (log: <kit home>/prepare.log)")
     p.add_argument("--quiet", action="store_true", help="no progress bars (the default under CI)")
     p.add_argument("--keep-downloads", action="store_true", help="keep the fetched wheels in the kit home")
     p.set_defaults(run=_prepare)

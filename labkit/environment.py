@@ -135,14 +135,19 @@ def check_accelerator() -> Check:
 
 
 def check_assets() -> list[Check]:
+    from .background import LOG, building, describe
     from .prepare import assets, missing_tool, problem_with
 
-    home, offline = kit_home(), model_source() == "offline"
+    home, offline, run = kit_home(), model_source() == "offline", building()
     checks = []
     for asset in assets():
         problem = problem_with(home / asset.folder, asset.recipe)
         if problem is None:
             checks.append(Check("OK", f"offline {asset.name}", str(home / asset.folder)))
+        elif run is not None:  # `labkit prepare` is on it (in the background after `make lab`)
+            doing = describe(run) if run["asset"] == asset.name else "waiting its turn"
+            checks.append(Check("WARN", f"offline {asset.name}", f"{problem}; `labkit prepare` is {doing}",
+                                f"nothing: a cell that needs it waits for it (log: {home / LOG})"))
         elif missing_tool(asset):  # a view that needs the internet, not a broken course
             checks.append(Check("WARN", f"offline {asset.name}", problem, missing_tool(asset)))
         else:

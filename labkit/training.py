@@ -31,6 +31,8 @@ class Recipe:
     train_size: int = field(default=3000, metadata={"help": "training examples (0 = all)"})
     eval_size: int = field(default=1000, metadata={"help": "validation examples (0 = all)"})
     max_length: int = field(default=64, metadata={"help": "tokens per example"})
+    group_by_length: bool = field(default=False, metadata={"help": "batch examples of similar length together "
+                                                                   "(less padding, same examples)"})
     freeze_base: bool = field(default=False, metadata={"aliases": ["--freeze"],
                                                        "help": "train only the classification head"})
     freeze_embeddings: bool = field(default=False, metadata={"help": "keep the word embeddings fixed"})
@@ -110,15 +112,22 @@ def load_splits(data: str, seed: int = 0):
     return split["train"], split["test"], None, raw.features["label"].names
 
 
-def progress_lines(log: Callable[[str], None]):
-    """A Trainer callback that logs one line per logging step: progress a CI log without tqdm still shows."""
+def progress_lines(log: Callable[[str], None], lines: bool = True):
+    """A Trainer callback that logs one line per logging step: progress a CI log without tqdm still shows. When
+    ``log`` has a ``steps(done, total)`` method (`labkit prepare`'s progress file), every step is reported to it."""
     from transformers import TrainerCallback
+
+    steps = getattr(log, "steps", None)
 
     class ProgressLines(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
-            if logs and "loss" in logs:
+            if lines and logs and "loss" in logs:
                 log(f"      step {state.global_step}/{state.max_steps}  epoch {state.epoch:.2f}  "
                     f"loss {float(logs['loss']):.3f}")
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if steps:
+                steps(state.global_step, state.max_steps)
 
     return ProgressLines()
 
@@ -169,6 +178,7 @@ def train(recipe: Recipe, quiet: bool = False, log: Callable[[str], None] = prin
         output_dir=str(output / "checkpoints"), num_train_epochs=recipe.epochs, learning_rate=recipe.learning_rate,
         per_device_train_batch_size=recipe.batch_size, per_device_eval_batch_size=128, warmup_steps=recipe.warmup,
         weight_decay=recipe.weight_decay, seed=recipe.seed, logging_steps=0.1, report_to="none", disable_tqdm=quiet,
+        train_sampling_strategy="group_by_length" if recipe.group_by_length else "random",
         # without a GPU, use_cpu lets accelerate run several CPU processes (torchrun) as one job over gloo
         use_cpu=not torch.cuda.is_available(), dataloader_pin_memory=torch.cuda.is_available(), **best)
     trainer = Trainer(model=model, args=args, train_dataset=tokenize(train_split),
@@ -176,7 +186,8 @@ def train(recipe: Recipe, quiet: bool = False, log: Callable[[str], None] = prin
                       data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=metrics_for(len(names)))
     if quiet:  # one line per logging step instead of the raw dicts Trainer prints without tqdm
         trainer.remove_callback(PrinterCallback)
-        trainer.add_callback(progress_lines(log))
+    if quiet or hasattr(log, "steps"):
+        trainer.add_callback(progress_lines(log, lines=quiet))
     trainer.train()
     scores = trainer.evaluate(tokenize(held_out), metric_key_prefix="held_out")
     if not trainer.is_world_process_zero():  # one process writes, however many are launched

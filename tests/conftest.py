@@ -27,6 +27,7 @@ def prepared():
     """The real kit home, prepared by `make test` (or `labkit prepare`) before the tests run."""
     from labkit.prepare import assets, missing_tool, status  # not in the classroom environment (nbgrader's)
 
+    settings.reload()  # a session fixture starts before the test's own settings: not those the last test left
     problems = {name: p for name, p in status().items() if p}
     tools = {a.name: missing_tool(a) for a in assets() if a.name in problems and missing_tool(a)}
     if tools:  # prepare leaves these out with a warning; the tests need them (the browser test draws bertviz)

@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,9 +89,10 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
+@contextmanager
+def running_lab(root: Path, **env_values: str):
+    """JupyterLab on a stripped copy of the course in ``root``, with these extra environment variables; stopped,
+    kernels included, on exit."""
     copy_course(root)
     for name, values in LAB_SETTINGS.items():
         path = root / "lab-settings" / name
@@ -98,7 +100,8 @@ def lab(tmp_path_factory):
         path.write_text(json.dumps(values))
     token, port = secrets.token_hex(16), free_port()
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(root / "lab-settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(root / "lab-workspaces"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"), "LABKIT_USER_DIR": str(root / "learner")}
+           "JUPYTERLAB_WORKSPACES_DIR": str(root / "lab-workspaces"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
+           "LABKIT_USER_DIR": str(root / "learner"), **env_values}
     env.pop("LABKIT_QUIET", None)  # learners' settings: the kernels behave as on a laptop
     log = root / "jupyterlab.log"
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
@@ -123,6 +126,12 @@ def lab(tmp_path_factory):
         yield server
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    with running_lab(tmp_path_factory.mktemp("course")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,43 @@
+"""A learner's first minutes after `make lab`: JupyterLab is open while the sentiment classifier still trains in a
+background `labkit prepare`. Run All on notebook 00 waits for it, saying what it waits for, and reaches the end."""
+import os
+import signal
+
+import pytest
+
+from conftest import running_lab
+from lab_ui import open_notebook, run_all
+from test_notebooks_in_browser import NOTEBOOKS, tagged_raising
+
+import labkit
+from labkit import background
+from labkit.assets import ASSETS
+
+
+@pytest.fixture
+def home_training_sentiment(prepared, tmp_path):
+    """Every asset but the sentiment classifier ready (links to the real kit home), the classifier in training."""
+    real, home = labkit.kit_home(), tmp_path / "kit-home"
+    for asset in ASSETS:
+        if asset.name != "sentiment":
+            (home / asset.folder).parent.mkdir(parents=True, exist_ok=True)
+            (home / asset.folder).symlink_to(real / asset.folder)
+    assert background.start(home, log=lambda line: None)
+    yield home
+    if state := background.building(home):  # the test failed before the build ended
+        os.kill(state["pid"], signal.SIGKILL)
+
+
+def test_run_all_of_00_waits_for_the_classifier_training_behind_it(browser, home_training_sentiment, tmp_path,
+                                                                   screenshot):
+    with running_lab(tmp_path / "course", LABKIT_HOME=str(home_training_sentiment)) as lab:
+        context = browser.new_context(viewport={"width": 1500, "height": 1000}, service_workers="block")
+        page = context.new_page()
+        open_notebook(page, lab, "00_setup_check.ipynb")
+        assert background.building(home_training_sentiment), "the classifier was ready before the notebook ran"
+        run_all(page, raising=tagged_raising(NOTEBOOKS / "00_setup_check.ipynb"), timeout_s=600)
+        screenshot(page, "done")
+        text = page.locator(".jp-Notebook").inner_text()
+        assert "Waiting for the offline model 'sentiment'" in text
+        assert f"All {len(ASSETS)} offline assets are ready." in text  # the live status line, after the build
+        context.close()
