@@ -1,7 +1,8 @@
 """Building the kit home behind JupyterLab: progress others can read, cells that wait, nothing half-written.
 
 The integration test is what `make lab` does on a fresh machine: the sentiment classifier trains in a real
-background `labkit prepare` (about a minute and a half) while notebook 00 runs under nbval and waits for it.
+background `labkit prepare` (about two minutes) while notebooks 00 and 01 run under nbval: 00 needs only what is
+ready, 01 opens with the classifier and waits for it.
 """
 import json
 import os
@@ -87,7 +88,7 @@ def home_training_sentiment(prepared, tmp_path, monkeypatch):
         os.kill(pid, signal.SIGKILL)
 
 
-def test_notebook_00_runs_while_the_classifier_trains_in_the_background(home_training_sentiment, capsys):
+def test_notebooks_run_while_the_classifier_trains_in_the_background(home_training_sentiment, capsys):
     home = home_training_sentiment
     deadline = time.monotonic() + 60
     while not ((state := background.building(home)) and state["asset"] == "sentiment" and state["done"] > 0):
@@ -99,11 +100,11 @@ def test_notebook_00_runs_while_the_classifier_trains_in_the_background(home_tra
     doctor = {c.name: c for c in environment.check_assets()}["offline sentiment"]
     assert doctor.status == "WARN" and "is building sentiment" in doctor.detail  # a wait, not a failure
 
-    # nbval executes notebook 00 in a kernel of its own, as JupyterLab would, while the classifier trains
+    # nbval executes 00 and 01 in kernels of their own, as JupyterLab would, while the classifier trains
     env = {**os.environ, "LABKIT_HOME": str(home)}
     nbval = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
                               "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
-                              "notebooks/00_setup_check.ipynb"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                              "notebooks/00_setup_check.ipynb", "notebooks/01_pipelines.ipynb"], cwd=REPO, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     folder = labkit.checkpoint("sentiment")  # this process waits for the same build, with a progress bar
     assert "Waiting for the offline model 'sentiment'" in capsys.readouterr().out
