@@ -64,3 +64,26 @@ def empty_home(tmp_path, kit_env):
     """An empty kit home, for tests that build or break assets without touching the real one."""
     kit_env(LABKIT_HOME=str(tmp_path / "kit"), LABKIT_SOURCE=None)
     return tmp_path / "kit"
+
+
+@pytest.fixture
+def home_training_sentiment(prepared, tmp_path, kit_env):
+    """What `make lab` leaves on a fresh machine: a kit home where every asset but the sentiment classifier is ready
+    (links to the real ones) and a background `labkit prepare` training the classifier."""
+    import os
+    import signal
+
+    from labkit import background
+    from labkit.assets import ASSETS
+
+    real, home = settings.kit_home(), tmp_path / "kit-home"
+    for asset in ASSETS:
+        if asset.name != "sentiment":
+            (home / asset.folder).parent.mkdir(parents=True, exist_ok=True)
+            (home / asset.folder).symlink_to(real / asset.folder)
+    lines = []
+    assert background.start(home, log=lines.append) and "building sentiment in the background" in lines[0]
+    kit_env(LABKIT_HOME=str(home))
+    yield home
+    if state := background.building(home):  # the test failed before the build ended
+        os.kill(state["pid"], signal.SIGKILL)

@@ -6,7 +6,6 @@ ready, 01 opens with the classifier and waits for it.
 """
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import labkit
-from labkit import background, environment, settings
+from labkit import background, environment
 from labkit.assets import ASSETS, MissingAssetError
 from labkit.prepare import prepare
 
@@ -69,25 +68,6 @@ def test_first_assets_are_what_notebook_00_loads_and_build_in_seconds():
     assert not any(a.build == "sentiment_classifier" for a in ASSETS if a.first)
 
 
-@pytest.fixture
-def home_training_sentiment(prepared, tmp_path, monkeypatch):
-    """A kit home where every asset but the sentiment classifier is ready (links to the real ones), and a
-    background `labkit prepare` training the classifier."""
-    real, home = labkit.kit_home(), tmp_path / "kit-home"
-    for asset in ASSETS:
-        if asset.name != "sentiment":
-            (home / asset.folder).parent.mkdir(parents=True, exist_ok=True)
-            (home / asset.folder).symlink_to(real / asset.folder)
-    monkeypatch.setenv("LABKIT_HOME", str(home))
-    settings.reload()
-    lines = []
-    pid = background.start(home, log=lines.append)
-    assert pid and "building sentiment in the background" in lines[0]
-    yield home
-    if background.building(home):  # the test failed before the build ended
-        os.kill(pid, signal.SIGKILL)
-
-
 def test_notebooks_run_while_the_classifier_trains_in_the_background(home_training_sentiment, capsys):
     home = home_training_sentiment
     deadline = time.monotonic() + 60
@@ -101,10 +81,10 @@ def test_notebooks_run_while_the_classifier_trains_in_the_background(home_traini
     assert doctor.status == "WARN" and "is building sentiment" in doctor.detail  # a wait, not a failure
 
     # nbval executes 00 and 01 in kernels of their own, as JupyterLab would, while the classifier trains
-    env = {**os.environ, "LABKIT_HOME": str(home)}
+    notebooks = ["notebooks/00_setup_check.ipynb", "notebooks/01_pipelines.ipynb"]
     nbval = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-                              "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
-                              "notebooks/00_setup_check.ipynb", "notebooks/01_pipelines.ipynb"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                              "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", *notebooks],
+                             cwd=REPO, env={**os.environ, "LABKIT_HOME": str(home)}, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     folder = labkit.checkpoint("sentiment")  # this process waits for the same build, with a progress bar
     assert "Waiting for the offline model 'sentiment'" in capsys.readouterr().out

@@ -1,32 +1,11 @@
 """A learner's first minutes after `make lab`: JupyterLab is open while the sentiment classifier still trains in a
 background `labkit prepare`. Run All on notebook 00 needs only what is ready; on 01, which opens with the
 classifier, it waits for it, saying what it waits for, and reaches the end."""
-import os
-import signal
-
-import pytest
-
 from conftest import running_lab
 from lab_ui import open_notebook, run_all
 from test_notebooks_in_browser import NOTEBOOKS, tagged_raising
 
-import labkit
 from labkit import background
-from labkit.assets import ASSETS
-
-
-@pytest.fixture
-def home_training_sentiment(prepared, tmp_path):
-    """Every asset but the sentiment classifier ready (links to the real kit home), the classifier in training."""
-    real, home = labkit.kit_home(), tmp_path / "kit-home"
-    for asset in ASSETS:
-        if asset.name != "sentiment":
-            (home / asset.folder).parent.mkdir(parents=True, exist_ok=True)
-            (home / asset.folder).symlink_to(real / asset.folder)
-    assert background.start(home, log=lambda line: None)
-    yield home
-    if state := background.building(home):  # the test failed before the build ended
-        os.kill(state["pid"], signal.SIGKILL)
 
 
 def test_run_all_while_the_classifier_trains_behind_jupyterlab(browser, home_training_sentiment, tmp_path,
