@@ -79,7 +79,7 @@ doctor: install
 	$(BIN)/labkit doctor
 
 # JupyterLab opens once what notebook 00 needs is ready (seconds); the rest (the sentiment classifier trains for
-# about a minute and a half) builds in the background, and a cell that needs it waits for it.
+# about two minutes on 2 cores) builds in the background, and a cell that needs it waits for it.
 lab: install
 	$(BIN)/labkit prepare --first
 	$(BIN)/labkit prepare --background

@@ -80,6 +80,8 @@ def building(home: Path | None = None) -> dict | None:
 
 def describe(state: dict) -> str:
     """One line for people: which asset, how far, for how long."""
+    if state.get("asset") is None:  # the run has started but not yet reached an asset to build
+        return "checking which assets need building"
     seconds = time.time() - state.get("started", time.time())
     return (f"building {state['asset']} (asset {state['step']} of {state['total']}): {state['done']:.0%} done, "
             f"{seconds:.0f} s so far")
@@ -122,7 +124,7 @@ def wait_for(folder: Path, what: str, poll: float = 1.0) -> bool:
                 print(f"Waiting for the offline {what}: `labkit prepare` is building it (log: "
                       f"{kit_home() / LOG}). This cell goes on by itself when it is ready.")
                 bar = tqdm(total=100, desc=state.get("asset") or what, unit="%", bar_format="{l_bar}{bar}| {elapsed}")
-            bar.set_description(f"{state.get('asset')} ({state['step']}/{state['total']})")
+            bar.set_description(f"{state.get('asset') or what} ({state['step']}/{state['total']})")
             bar.update(round(100 * state.get("done", 0.0)) - bar.n)
             time.sleep(poll)
             state = building()

@@ -26,6 +26,7 @@ def test_progress_is_written_whole_and_removed_when_the_run_ends(empty_home):
     lines = []
     with pytest.raises(RuntimeError):
         with background.ProgressLog(empty_home, lines.append, total=3) as progress:
+            assert background.describe(background.building(empty_home)) == "checking which assets need building"
             progress.start(2, "sentiment")
             progress.steps(30, 120)
             progress("step 30/120")
