@@ -48,14 +48,16 @@ def test_binder_environment_is_conda_forge_cpu_torch_and_the_locked_versions():
     pinned = pins(pip)
     assert len(pinned) == len(pip), f"every pip entry is pinned: {[p for p in pip if '==' not in p]}"
     assert "torch" not in pinned, "torch comes from conda-forge's CPU build, not from PyPI"
-    disagree = {n: (v, LOCK.get(n)) for n, v in pinned.items() if LOCK.get(n) != v}
-    assert not disagree, f"(Binder, lock) versions differ: {disagree}; run python tools/binder_env.py"
+    image = binder_env.image_pins()  # the lock's pins and the hub's packages from the classroom lock
+    disagree = {n: (v, image.get(n)) for n, v in pinned.items() if image.get(n) != v}
+    assert not disagree, f"(Binder, locks) versions differ: {disagree}; run python tools/binder_env.py"
+    assert binder_env.ON_HUB <= set(pinned), "JupyterHub and nbgitpuller: the image is the classroom's too"
     missing = set(LOCK) - set(pinned) - {"torch"} - binder_env.NOT_ON_BINDER
     assert not missing, f"in the lock but not on Binder: {sorted(missing)}"
 
 
 def test_binder_environment_is_not_stale():
-    expected = binder_env.render(LOCK)
+    expected = binder_env.render(binder_env.image_pins())
     assert (ROOT / "binder" / "environment.yml").read_text() == expected, "run: python tools/binder_env.py"
 
 

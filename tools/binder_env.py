@@ -1,4 +1,5 @@
-"""Write binder/environment.yml from requirements.lock: conda-forge's CPU-only torch, every other pin unchanged.
+"""Write binder/environment.yml from requirements.lock: conda-forge's CPU-only torch, every other pin unchanged, and
+the classroom hub's packages (JupyterHub, nbgitpuller) from requirements-classroom.lock.
 
 Run after `make lock` (tests/test_environment_files.py fails while the Binder file is stale):
     python tools/binder_env.py
@@ -14,6 +15,10 @@ LOCK = ROOT / "requirements.lock"
 BINDER_ENV = ROOT / "binder" / "environment.yml"
 # Only for the browser tests (tests/e2e): not needed in the Binder image.
 NOT_ON_BINDER = {"playwright", "greenlet"}
+# The image is also the classroom's single-user image (classroom/z2jh): JupyterHub 5 and nbgitpuller, and what they
+# need beyond requirements.lock, at the versions of requirements-classroom.lock (tests/test_hub.py checks the list).
+CLASSROOM_LOCK = ROOT / "requirements-classroom.lock"
+ON_HUB = {"jupyterhub", "nbgitpuller", "alembic", "mako", "sqlalchemy", "certipy", "cryptography", "oauthlib", "pamela"}
 
 HEADER = """\
 # Binder image (repo2docker reads binder/ and ignores the files at the repository root).
@@ -39,6 +44,12 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def image_pins(lock: Path = LOCK, classroom: Path = CLASSROOM_LOCK) -> dict[str, str]:
+    """requirements.lock's pins, and the hub's packages from the classroom lock."""
+    hub = {name: version for name, version in read_lock(classroom).items() if name in ON_HUB}
+    return read_lock(lock) | hub
+
+
 def render(pins: dict[str, str], python: str = "3.11") -> str:
     lines = [HEADER, "name: transformers-lab", "channels:", "  - conda-forge", "  - nodefaults", "dependencies:",
              f"  - python={python}", "  - pip", f"  - pytorch-cpu={pins['torch']}",
@@ -50,7 +61,7 @@ def render(pins: dict[str, str], python: str = "3.11") -> str:
 
 
 if __name__ == "__main__":
-    text = render(read_lock())
+    text = render(image_pins())
     if "--check" in sys.argv:
         sys.exit(0 if BINDER_ENV.read_text() == text else "binder/environment.yml is stale: python tools/binder_env.py")
     BINDER_ENV.write_text(text)
