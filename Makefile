@@ -16,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help install prepare lab test test-e2e test-fast test-latest doctor benchmark benchmark-deployment benchmark-first-run benchmark-notebooks tables lock clean \
-	classroom test-classroom grade lock-classroom benchmark-grading
+	classroom test-classroom grade lock-classroom benchmark-grading benchmark-classroom
 
 help:
 	@echo "make lab      install, prepare what notebook 00 needs, open JupyterLab on notebooks/ (the rest builds behind)"
@@ -26,7 +26,8 @@ help:
 	@echo "make test-latest        the tests and notebooks on the newest releases pyproject.toml admits (maintainers)"
 	@echo "make classroom          the instructors' grading environment (nbgrader, in .venv-classroom)"
 	@echo "make grade SUBMISSIONS=folder  autograde collected notebooks with nbgrader, sandboxed"
-	@echo "make test-classroom     labkit grade on synthetic submissions of every kind, hostile ones included"
+	@echo "make test-classroom     labkit grade on synthetic submissions, and a real JupyterHub with five learners"
+	@echo "make benchmark-classroom  1, 3, 5 learners through the hub on 04/06/08: the sizing table's figures"
 	@echo "make doctor   check the environment"
 	@echo "make prepare  (re)build the offline models and data in the kit home"
 	@echo "make benchmark          generation speed (ours vs model.generate, KV cache, widget redraw)"
@@ -146,12 +147,14 @@ lock: install
 	  $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements.lock
 	$(BIN)/python tools/binder_env.py
 
-# Instructors: nbgrader in an environment of its own (it adds notebook 7 and server extensions); the submissions'
-# kernels run the course's own Python ($(BIN)/python) in a sandbox (bubblewrap, prlimit, setpriv).
+# Instructors and the classroom hub: nbgrader, JupyterHub 5 and nbgitpuller in an environment of their own (they add
+# notebook 7 and server extensions); kernels run the course's own Python ($(BIN)/python): a submission's in a sandbox
+# (bubblewrap, prlimit, setpriv). The hub's proxy, configurable-http-proxy, is pinned in classroom/proxy.
 CLASSROOM ?= .venv-classroom
 GRADER_USER ?= labkit-grader
 SUBMISSIONS ?= submissions
 GRADE_ENV := LABKIT_KERNEL_PYTHON=$(CURDIR)/$(BIN)/python
+PROXY := classroom/proxy/node_modules/.bin/configurable-http-proxy
 
 $(CLASSROOM)/.installed: requirements-classroom.lock pyproject.toml
 	@$(PYTHON) tools/check_python.py
@@ -165,7 +168,11 @@ $(CLASSROOM)/.installed: requirements-classroom.lock pyproject.toml
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap || \
 	  { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap; }
 
-classroom: prepare $(CLASSROOM)/.installed /usr/bin/bwrap
+$(PROXY): classroom/proxy/package-lock.json
+	npm ci --prefix classroom/proxy --no-audit --no-fund --loglevel=error
+	touch $@
+
+classroom: prepare $(CLASSROOM)/.installed /usr/bin/bwrap $(PROXY)
 	@if [ "$$(id -u)" = 0 ] && ! id $(GRADER_USER) >/dev/null 2>&1; then \
 	  echo "Creating the unprivileged user $(GRADER_USER) that submissions run as"; \
 	  useradd --system --no-create-home --shell /usr/sbin/nologin $(GRADER_USER); fi
@@ -174,7 +181,13 @@ grade: classroom
 	$(GRADE_ENV) $(CLASSROOM)/bin/labkit grade $(SUBMISSIONS) --user $(GRADER_USER) $(GRADE_ARGS)
 
 test-classroom: classroom
-	$(GRADE_ENV) LABKIT_QUIET=1 $(CLASSROOM)/bin/python -m pytest tests/test_grading.py -v
+	$(GRADE_ENV) LABKIT_QUIET=1 $(CLASSROOM)/bin/python -m pytest tests/test_grading.py tests/test_hub.py -v
+
+# A class on one server: 1, 3 and 5 learners through a real hub on notebooks 04, 06, 08 (about 30 minutes);
+# saves assets/classroom_sizing.json, then docs/instructor.md's sizing table is rewritten from it.
+benchmark-classroom: classroom
+	$(GRADE_ENV) LABKIT_QUIET=1 $(CLASSROOM)/bin/python benchmarks/classroom.py --save
+	$(BIN)/python tools/course_tables.py
 
 # Grading time: 30 submissions of one notebook through labkit grade vs one plain execution.
 benchmark-grading: classroom
@@ -185,4 +198,4 @@ lock-classroom: $(CLASSROOM)/.installed
 	mv build/classroom.lock requirements-classroom.lock
 
 clean:
-	rm -rf $(VENV) $(CLASSROOM) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(CLASSROOM) build *.egg-info .pytest_cache classroom/proxy/node_modules

@@ -1,5 +1,5 @@
 """The `labkit` command: `labkit prepare`, `labkit doctor`, `labkit models`, `labkit finetune`, `labkit progress`,
-`labkit grade`."""
+`labkit grade`, `labkit classroom link`."""
 from __future__ import annotations
 
 import argparse
@@ -72,6 +72,17 @@ def _grade(args) -> int:
     return 0
 
 
+def _classroom_link(args) -> int:
+    from .classroom.link import pull_link
+
+    try:
+        print(pull_link(args.hub, notebook=args.notebook, repo=args.repo, branch=args.branch))
+    except ValueError as e:
+        print(f"labkit classroom link: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 @dataclass
 class RunOptions:
     quiet: bool = field(default=False, metadata={"help": "no progress bars (the default under CI)"})
@@ -130,6 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--no-sandbox", action="store_true", help="run submissions with your own rights (trusted work "
                    "only; needed where the sandbox's Linux tools are missing)")
     g.set_defaults(run=_grade)
+    c = sub.add_parser("classroom", help="JupyterHub helpers for instructors (docs/instructor.md)")
+    link = c.add_subparsers(dest="action", required=True).add_parser(
+        "link", help="print the nbgitpuller link that pulls the course into each learner's home")
+    link.add_argument("--hub", required=True, help="the hub's public address, e.g. https://hub.example.org")
+    link.add_argument("--notebook", metavar="NN", help="open this notebook (e.g. 04) instead of the course folder")
+    link.add_argument("--repo", help="the course repository (default: pyproject's Repository URL)")
+    link.add_argument("--branch", default="main", help="the branch to pull (default main)")
+    link.set_defaults(run=_classroom_link)
     sub.add_parser("progress", help="your exercises passed, per notebook (from your own progress file)"
                    ).set_defaults(run=_progress)
     # listed for `labkit --help`; main() hands its options to _finetune, whose parser reads them from Recipe

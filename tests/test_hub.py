@@ -1,0 +1,212 @@
+"""A classroom on a real JupyterHub on localhost (labkit.classroom.localhub), through the hub's REST API only.
+
+Five learners start their servers at once, pull the course with nbgitpuller from a file:// clone of this
+repository, and run the kit in their own kernels; their progress lands in their own homes and the shared kit home
+stays byte for byte the same. An instructor releases a lab through nbgrader's exchange, two learners fetch and
+submit it, and nbgrader collects and autogrades it. Runs in the classroom environment (`make test-classroom`).
+The tests share one hub and run in order; the last stops it and looks for processes left behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytest.importorskip("jupyterhub", reason="the classroom extra (make test-classroom) installs JupyterHub")
+
+from labkit.classroom.link import ROOT, pull_link  # noqa: E402
+from labkit.classroom.localhub import LocalHub  # noqa: E402
+from labkit.exercises import load_all  # noqa: E402
+from labkit.grading import course  # noqa: E402
+
+pytestmark = [pytest.mark.classroom]
+LEARNERS = ["ada", "ben", "chloe", "dev", "eli"]
+TARGET = "transformers-lab-kit"  # the folder nbgitpuller clones into, in each home
+KERNEL_PYTHON = os.environ.get("LABKIT_KERNEL_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
+LAB = "02_tokenizers"  # the nbgrader lab: its exercises run in seconds
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    from labkit.settings import kit_home
+
+    tmp = tmp_path_factory.mktemp("hub")
+    exchange = tmp / "exchange"
+    exchange.mkdir(mode=0o777)
+    learner_config = tmp / "learner-config"  # each learner's nbgrader: where the exchange is
+    learner_config.mkdir()
+    # every server here runs as this one Unix user: the student id is the hub's name for the learner, as on z2jh
+    (learner_config / "nbgrader_config.py").write_text(
+        f"import os\nc = get_config()\nc.Exchange.root = {str(exchange)!r}\n"
+        'c.CourseDirectory.student_id = os.environ["JUPYTERHUB_USER"]\n')
+    repo = tmp / f"{TARGET}.git"
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(ROOT), str(repo)], check=True)
+    hub = LocalHub(root=tmp / "jupyterhub", kernel_python=KERNEL_PYTHON, kit_home=kit_home(),
+                   environment={"JUPYTER_CONFIG_PATH": str(learner_config)})
+    hub.state = {"tmp": tmp, "exchange": exchange, "repo": f"file://{repo}", "kit_before": tree_hashes(kit_home())}
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+def test_five_learners_start_their_servers_at_once(hub):
+    ready = hub.spawn(LEARNERS)
+    print(f"hub answered in {hub.started_in:.1f} s; servers ready in "
+          + ", ".join(f"{name} {s:.1f} s" for name, s in ready.items()))
+    assert sorted(ready) == LEARNERS
+    hub.state["tokens"] = {name: hub.user_token(name) for name in LEARNERS}
+
+
+def test_each_pulls_the_course_with_its_nbgitpuller_link(hub):
+    link = pull_link(hub.url, notebook="01", repo=hub.state["repo"])  # what `labkit classroom link` prints
+    with ThreadPoolExecutor(len(LEARNERS)) as pool:
+        events = dict(zip(LEARNERS, pool.map(lambda name: hub.pull(name, hub.state["tokens"][name], link), LEARNERS)))
+    opens = parse_qs(urlparse(link).query)["urlpath"][0].removeprefix("lab/tree/")
+    for name in LEARNERS:
+        assert events[name][-1]["phase"] == "finished"
+        assert (hub.root / "homes" / name / opens).is_file()  # the notebook the link opens
+    assert opens == f"{TARGET}/notebooks/01_pipelines.ipynb"
+
+
+KIT_CODE = """
+import os
+
+import labkit
+from labkit.environment import doctor
+from transformers import pipeline
+
+print("settings:", {{key: os.environ.get(key) for key in ("LABKIT_HOME", "LABKIT_SOURCE", "HF_HUB_OFFLINE")}})
+lines = []
+print("doctor:", doctor(hub_timeout=0.5, out=lines.append), lines[-1])
+classifier = pipeline("sentiment-analysis", model=labkit.checkpoint("sentiment"))
+print("label:", classifier("What a wonderful flight, thank you!")[0]["label"])
+{solution}
+passed = labkit.check("first_steps.labels_of", labels_of)
+print("passed:", passed, "progress:", labkit.progress.progress_file())
+"""
+
+
+def test_each_runs_the_kit_in_its_own_kernel(hub):
+    import textwrap
+
+    from labkit.settings import kit_home
+
+    code = KIT_CODE.format(solution=textwrap.dedent(load_all()["first_steps.labels_of"].solution))
+
+    def run(name):
+        kernel = hub.kernel(name, hub.state["tokens"][name], path=f"{TARGET}/notebooks")
+        try:
+            return kernel.run(code)
+        finally:
+            kernel.shutdown()
+
+    with ThreadPoolExecutor(len(LEARNERS)) as pool:
+        outputs = dict(zip(LEARNERS, pool.map(run, LEARNERS)))
+    for name, out in outputs.items():
+        home = hub.root / "homes" / name
+        progress = home / ".local" / "share" / "labkit" / "progress.json"
+        # classroom/tljh/labkit_config.py's settings (the hub loaded the file TLJH gets), then the kit on them
+        assert f"settings: {{'LABKIT_HOME': '{kit_home()}', 'LABKIT_SOURCE': 'offline', 'HF_HUB_OFFLINE': '1'}}" in out
+        assert "doctor: 0 " in out and "0 failed" in out and "ready for the course" in out, out
+        assert "label: positive" in out, out
+        assert f"passed: True progress: {progress}" in out, out
+        assert json.loads(progress.read_text())["exercises"]["first_steps.labels_of"]["passed"], progress.read_text()
+
+
+def test_the_shared_kit_home_is_unchanged(hub):
+    from labkit.settings import kit_home
+
+    assert tree_hashes(kit_home()) == hub.state["kit_before"]
+
+
+def test_a_learner_cannot_reach_another_learners_server(hub):
+    tokens = hub.state["tokens"]
+    assert hub.server("ada", "api/status", tokens["ada"]).status_code == 200
+    assert hub.server("ben", "api/status", tokens["ada"]).status_code == 403
+    assert hub.server("ben", "api/contents", tokens["ada"]).status_code == 403
+
+
+def nbgrader(hub, *args, cwd: Path):
+    env = dict(os.environ, JUPYTER_PATH=str(hub.root / "share"),  # the python3 kernel spec: the course's Python
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))  # nbgrader runs alembic
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout}{done.stderr}"
+    return done
+
+
+def test_a_lab_goes_out_and_comes_back_graded_through_nbgrader(hub):
+    root = hub.state["tmp"] / "instructor" / "course"
+    assignments = course.build([ROOT / "notebooks" / f"{LAB}.ipynb"], root, exchange=hub.state["exchange"])
+    with open(root / "nbgrader_config.py", "a") as f:
+        f.write("c.Execute.timeout = 120\n")
+    nbgrader(hub, "generate_assignment", LAB, cwd=root)
+    nbgrader(hub, "release_assignment", LAB, cwd=root)
+    tokens, solutions = hub.state["tokens"], load_all()
+    for name in ("ada", "ben"):
+        args = {"course_id": "transformers-lab-kit", "assignment_id": LAB}
+        r = hub.server(name, "assignments/fetch", tokens[name], "POST", data=args)
+        assert r.ok, r.text
+        path = f"api/contents/{LAB}/{LAB}.ipynb"
+        model = hub.server(name, path, tokens[name]).json()
+        if name == "ada":  # ada answers every exercise; ben hands the lab in as fetched
+            for cell in model["content"]["cells"]:
+                if "YOUR CODE HERE" in cell["source"]:
+                    exercise = cell["metadata"]["nbgrader"]["grade_id"].removesuffix("-answer").replace("-", ".")
+                    cell["source"] = solutions[exercise].solution
+            assert hub.server(name, path, tokens[name], "PUT", json={
+                "type": "notebook", "format": "json", "content": model["content"]}).ok
+        r = hub.server(name, "assignments/submit", tokens[name], "POST", data=args)
+        assert r.ok and r.json()["success"], r.text
+    nbgrader(hub, "collect", LAB, cwd=root)
+    nbgrader(hub, "autograde", LAB, cwd=root)
+    grades = nbgrader(hub, "export", "--to", "grades.csv", cwd=root)
+    import csv
+
+    rows = {row["student_id"]: row for row in csv.DictReader(open(root / "grades.csv"))}
+    possible = float(len(assignments[LAB]) * course.POINTS)
+    assert sorted(rows) == ["ada", "ben"], grades.stdout
+    assert float(rows["ada"]["score"]) == possible == float(rows["ada"]["max_score"])
+    assert float(rows["ben"]["score"]) == 0.0
+
+
+def test_everything_stops_with_no_process_left_behind(hub):
+    hub.stop()
+    deadline = time.monotonic() + 20
+    while hub.leftovers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert hub.leftovers() == []
+
+
+def test_the_binder_image_carries_what_the_hub_packages_need():
+    """tools/binder_env.ON_HUB: JupyterHub and nbgitpuller, and every package they need that requirements.lock
+    lacks (walked from this environment's installed metadata)."""
+    from importlib.metadata import requires
+    from packaging.requirements import Requirement
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import binder_env
+
+    lock, needed, todo = binder_env.read_lock(), set(), ["jupyterhub", "nbgitpuller"]
+    while todo:
+        name = binder_env.normalise(todo.pop())
+        if name in needed or name in lock:
+            continue
+        needed.add(name)
+        for line in requires(name) or []:
+            req = Requirement(line)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    assert needed == binder_env.ON_HUB
