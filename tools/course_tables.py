@@ -77,7 +77,44 @@ def lesson_plan(root: Path = ROOT) -> str:
     return "\n".join(rows)
 
 
-FILES = {"README.md": (("badges", badges), ("notebooks", table)), "docs/instructor.md": (("lessons", lesson_plan),)}
+def sizing_table(root: Path = ROOT) -> str:
+    """The classroom benchmark's figures and the server sizes computed from them (labkit.classroom.sizing)."""
+    from labkit.classroom import sizing
+
+    results = sizing.load(root / "assets" / "classroom_sizing.json")
+    f, spawn = sizing.figures(results, root), results["spawn_s"]
+    rows = [f"Measured on {results['measured']} ({results['cores']} cores, Python {results['python']}): the hub "
+            f"answered in {results['hub_start_s']:.0f} s and {len(spawn)} servers started at once were ready in "
+            f"{max(spawn.values()):.0f} s. The server's peak counts every process: the hub, its proxy and all "
+            f"{len(spawn)} servers, idle or not.\n",
+            "| notebook | learners at once | wall time (slowest) | peak PSS per learner | CPU per learner "
+            "| server peak (all processes) |", "|---|---|---|---|---|---|"]
+    for r in results["runs"]:
+        rows.append(f"| {r['notebook']} | {r['learners']} | {max(r['wall_s']):.0f} s "
+                    f"| {max(r['pss_mb']) / 1024:.2f} GB | {max(r['cpu_s']):.0f} s "
+                    f"| {r['total_pss_mb'] / 1024:.2f} GB |")
+    rows += ["", f"Per learner: {f['peak_mb'] / 1024:.2f} GB at peak, so {f['peak_mb'] * sizing.HEADROOM / 1024:.2f} "
+             f"GB with 25 % headroom (TLJH advises 20-40 %); overhead {f['headroom_mb'] / 1024:.2f} GB (the hub and "
+             "proxy's peak plus 1 GB for the system).\n",
+             "| server memory | learners working at once | class size (60 % / 40 % at once) |", "|---|---|---|"]
+    rows += [f"| {gb} GB | {now} | {high} to {low} |" for gb, now, high, low in sizing.servers(results)]
+    low, high = (round(sizing.CLASS * share) for share in sorted(sizing.AT_ONCE))
+    z2jh = sizing.z2jh_resources(results)
+    rows += ["", f"**CPU.** Notebook 08 costs {f['cpu_08_s']:.0f} core-seconds per learner when "
+             f"{sizing.busiest(results, '08')['learners']} run it at once (its slowest wall time x cores / "
+             f"learners), so one core carries {f['per_core']} learners at once within 08's {f['minutes_08']} "
+             f"class minutes. {sizing.CLASS} learners starting 08 together on an {sizing.CORES}-core server: the last "
+             f"finishes after about {sizing.wait_08(results) / 60:.0f} minutes; with {low} to {high} of them at once "
+             f"(40-60 %), {sizing.wait_08(results, low) / 60:.0f} to {sizing.wait_08(results, high) / 60:.0f} "
+             "minutes. Start 08 while you explain the loop (the tips above).",
+             "", f"**Per learner's server** (`classroom/z2jh/values.yaml`, and `tljh-config` limits from "
+             f"`classroom/tljh/install.sh`): memory guarantee {z2jh['memory']['guarantee']}, limit "
+             f"{z2jh['memory']['limit']}; cpu guarantee {z2jh['cpu']['guarantee']}, limit {z2jh['cpu']['limit']}."]
+    return "\n".join(rows)
+
+
+FILES = {"README.md": (("badges", badges), ("notebooks", table)),
+         "docs/instructor.md": (("lessons", lesson_plan), ("sizing", sizing_table))}
 
 
 def render(path: str, text: str, root: Path = ROOT) -> str:
