@@ -183,7 +183,7 @@ grade: classroom
 test-classroom: classroom
 	$(GRADE_ENV) LABKIT_QUIET=1 $(CLASSROOM)/bin/python -m pytest tests/test_grading.py tests/test_hub.py -v
 
-# A class on one server: 1, 3 and 5 learners through a real hub on notebooks 04, 06, 08 (about 45 minutes);
+# A class on one server: 1, 3 and 5 learners through a real hub on notebooks 04, 06, 08 (about an hour);
 # saves assets/classroom_sizing.json, then docs/instructor.md's sizing table is rewritten from it.
 benchmark-classroom: classroom
 	$(GRADE_ENV) LABKIT_QUIET=1 $(CLASSROOM)/bin/python benchmarks/classroom.py --save

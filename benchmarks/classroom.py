@@ -4,7 +4,7 @@ Each learner's server (jupyterhub-singleuser) and kernel are sampled every half 
 set size: a page shared by several processes counts once, split between them, so the learners' figures add up to
 the server's real use) and CPU time; each learner's wall time is from the first cell sent to the last cell's reply.
 The results go to assets/classroom_sizing.json, from which `tools/course_tables.py` writes docs/instructor.md's
-sizing table. Run by `make benchmark-classroom` (about 45 minutes on 2 cores).
+sizing table. Run by `make benchmark-classroom` (about an hour on 2 cores).
 
     python benchmarks/classroom.py [--learners 1 3 5] [--notebooks 04 06 08] [--save]
 """
