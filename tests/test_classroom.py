@@ -38,6 +38,16 @@ def test_a_wrong_link_request_says_what_to_pass(capsys, args, message):
     assert message in capsys.readouterr().err
 
 
+def test_without_a_checkout_the_link_asks_for_the_repository(monkeypatch, tmp_path, capsys):
+    from labkit.classroom import link
+
+    monkeypatch.setattr(link, "ROOT", tmp_path)  # as installed from a wheel: no pyproject.toml beside the package
+    assert main(["classroom", "link", "--hub", "https://hub.example.org"]) == 2
+    assert "pass --repo URL" in capsys.readouterr().err
+    fork = link.pull_link("https://hub.example.org", repo="https://example.org/fork.git")
+    assert fork.endswith("targetpath=fork&urlpath=lab%2Ftree%2Ffork")
+
+
 def test_the_tljh_script_parses_and_its_pins_come_from_the_locks():
     subprocess.run(["bash", "-n", str(INSTALL)], check=True)
     script = INSTALL.read_text()

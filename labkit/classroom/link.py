@@ -15,7 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]  # a source checkout: pyproject.toml 
 
 def repository_url() -> str:
     """The course's repository, from pyproject.toml's [project.urls] (the one place a fork changes it)."""
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+    pyproject = ROOT / "pyproject.toml"
+    if not pyproject.is_file():  # labkit installed from a wheel: no checkout beside it
+        raise ValueError(f"no {pyproject} (labkit is not running from a checkout of the course): pass --repo URL")
+    return tomllib.loads(pyproject.read_text())["project"]["urls"]["Repository"]
 
 
 def notebook_path(number: str, folder: Path = ROOT / "notebooks") -> str:
