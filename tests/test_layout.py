@@ -1,4 +1,6 @@
-"""The package's shape (docs/architecture.md): small modules, one public way in, and notebooks that use only it."""
+"""The package's shape (docs/architecture.md): small modules, no import circles, one public way in, and notebooks
+that use only it."""
+import ast
 import importlib
 import json
 import pkgutil
@@ -15,6 +17,70 @@ def test_no_module_is_longer_than_the_limit():
     long = {str(p.relative_to(ROOT)): n for p in (ROOT / "labkit").rglob("*.py")
             if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert not long, f"split these modules (at most {MAX_LINES} lines): {long}"
+
+
+def labkit_imports() -> dict[str, set[str]]:
+    """module -> the labkit modules it imports, read from every import statement (inside functions, and under
+    TYPE_CHECKING, too: a reader meets those arrows as well). A name imported from a package counts as its
+    submodule where one has that name."""
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+               for p in (ROOT / "labkit").rglob("*.py")}
+    graph = {}
+    for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                    base = f"{parent}.{base}".rstrip(".")
+                targets.update(f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names)
+        graph[module] = {t for t in targets if t in modules and t != module}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan's algorithm)."""
+    index, low, stack, found = {}, {}, [], []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while (member := stack.pop()) != node:
+                component.append(member)
+            if component:
+                found.append(sorted(component + [node]))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_circles_are_found():
+    """The detector itself: a loop through three modules is one circle; a chain is none."""
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_no_import_circle_inside_labkit():
+    """The package reads from the bottom up: the registry (assets.py) and the settings at the bottom, the notebooks'
+    helpers above them, the command on top. A module that imports one that imports it back is a knot."""
+    graph = labkit_imports()
+    assert "labkit.assets" in graph and "labkit.settings" in graph["labkit.assets"]  # the walk reads the package
+    assert {"labkit.decoding.step", "labkit.decoding.beam"} <= graph["labkit.decoding.loop"]
+    assert circles(graph) == [], "import circles: " + "; ".join(" <-> ".join(c) for c in circles(graph))
 
 
 def test_every_module_imports_and_no_function_hides_a_module():

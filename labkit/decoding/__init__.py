@@ -8,8 +8,9 @@ row``, True: that row is finished), so they compose the same way and ``model.gen
 stopping_criteria=[...])`` accepts them too.
 """
 from .beam import beam_search
-from .loop import Stepper, generate
+from .loop import generate
 from .processors import (MinP, RepetitionPenalty, Temperature, TopK, TopP, apply_processors, build_processors)
+from .step import Stepper
 from .stopping import EosToken, MaxLength, StopStrings, any_criterion
 
 __all__ = ["EosToken", "MaxLength", "MinP", "RepetitionPenalty", "StopStrings", "Stepper", "Temperature", "TopK",

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from .loop import Stepper
 from .processors import apply_processors
+from .step import Stepper
 from .stopping import MaxLength, any_criterion
 
 

@@ -10,7 +10,7 @@ the answer cell; tests run it and prove that it passes, and that plausible wrong
 A check never raises in the learner's notebook and returns True or False. An answer left as the placeholder
 (``...``, or a function whose body is still ``...``) prints "not attempted yet". An error inside the kit itself (a
 model that is not prepared) is reported as the kit's problem, with its fix. Attempts, hints and solutions seen are
-kept in the learner's own progress file (``labkit.progress``).
+kept in the learner's own progress file (``labkit.exercises.records``; ``labkit.progress`` reports it).
 """
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from . import records
 
 PLACEHOLDER = ...
 # topic -> the notebook that teaches it (the progress table's rows)
@@ -124,8 +126,6 @@ def _verdict(ex: Exercise, answer: Any) -> tuple[str, str]:
 
 def check(name: str, answer: Any) -> bool:
     """Check one exercise; print the verdict; record it in the learner's progress; True only for a correct answer."""
-    from .. import progress
-
     ex = _find(name)
     if ex is None:
         return False
@@ -134,7 +134,7 @@ def check(name: str, answer: Any) -> bool:
         line += f"\n  Stuck? labkit.hint({name!r}) gives a hint."
     print(line)
     if outcome in ("passed", "wrong", "raised"):
-        progress.record(name, passed=outcome == "passed")
+        records.record(name, passed=outcome == "passed")
     return outcome == "passed"
 
 
@@ -154,25 +154,21 @@ def graded(name: str, answer: Any) -> bool:
 
 def hint(name: str) -> None:
     """Print the exercise's next hint (each call one more specific), then point to the solution."""
-    from .. import progress
-
     ex = _find(name)
     if ex is None:
         return
-    seen = progress.hints_seen(name)
+    seen = records.hints_seen(name)
     if seen >= len(ex.hints):
         print(f"No more hints for {name}: labkit.solution({name!r}) shows the reference answer.")
         return
-    progress.hint_shown(name)
+    records.hint_shown(name)
     print(f"Hint {seen + 1} of {len(ex.hints)} for {name}: {ex.hints[seen]}")
 
 
 def solution(name: str) -> None:
     """Print the reference answer and why it works (and note in the progress file that it was seen)."""
-    from .. import progress
-
     ex = _find(name)
     if ex is None:
         return
-    progress.solution_seen(name)
+    records.solution_seen(name)
     print(f"Reference answer for {name}:\n\n{textwrap.indent(ex.solution, '    ')}\n\nWhy: {ex.why}")
