@@ -1,4 +1,4 @@
-"""A classroom on a real JupyterHub on localhost (labkit.classroom.localhub), through the hub's REST API only.
+"""A classroom on a real JupyterHub on localhost (tests/support/hub.py), through the hub's REST API only.
 
 Five learners start their servers at once, pull the course with nbgitpuller from a file:// clone of this
 repository, and run the kit in their own kernels; their progress lands in their own homes and the shared kit home
@@ -23,9 +23,9 @@ import pytest
 pytest.importorskip("jupyterhub", reason="the classroom extra (make test-classroom) installs JupyterHub")
 
 from labkit.classroom.link import ROOT, pull_link  # noqa: E402
-from labkit.classroom.localhub import LocalHub  # noqa: E402
 from labkit.exercises import load_all  # noqa: E402
 from labkit.grading import course  # noqa: E402
+from support.hub import LocalHub  # noqa: E402
 
 pytestmark = [pytest.mark.classroom]
 LEARNERS = ["ada", "ben", "chloe", "dev", "eli"]

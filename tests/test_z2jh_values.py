@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labkit.classroom.helm import merge, problems
+from support.helm import merge, problems
 
 ROOT = Path(__file__).resolve().parents[1]
 CHART = ROOT / "tests" / "data" / "z2jh-4.4.0"

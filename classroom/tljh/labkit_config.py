@@ -2,7 +2,7 @@
 # kit home and the offline settings; what a learner's run writes (progress, outputs, models) goes to their own home
 # (labkit's user folder and Hugging Face's cache are under $HOME).
 # TLJH loads it from /opt/tljh/config/jupyterhub_config.d/ (classroom/tljh/install.sh copies it there); the hub test
-# (labkit.classroom.localhub) loads the same file.
+# (tests/support/hub.py) loads the same file.
 import os
 
 c = get_config()  # noqa: F821

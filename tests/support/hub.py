@@ -1,4 +1,6 @@
-"""A real JupyterHub on localhost, driven through its REST API only: the hub test and ``benchmarks/classroom.py``.
+"""A real JupyterHub on localhost, driven through its REST API only, and a kernel in a learner's server driven over
+Jupyter's websocket protocol as JupyterLab drives it: for the hub test and ``benchmarks/classroom.py`` (test support,
+not part of the installed ``labkit``).
 
 The hub runs from the classroom environment (JupyterHub 5, nbgitpuller, nbgrader) with its own proxy
 (configurable-http-proxy from npm), the dummy authenticator and ``SimpleLocalProcessSpawner`` (every learner a
@@ -26,8 +28,7 @@ from urllib.parse import urljoin, urlparse
 
 import requests
 
-from .kernel import Kernel
-from .link import ROOT
+from labkit.classroom.link import ROOT
 
 CLASSROOM_CONFIG = ROOT / "classroom" / "tljh" / "labkit_config.py"
 PROXY = ROOT / "classroom" / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -225,3 +226,48 @@ def processes(marker: str) -> list[tuple[int, str]]:
             except OSError:  # gone, or not ours to read
                 pass
     return found
+
+
+@dataclass
+class Kernel:
+    hub: LocalHub
+    name: str
+    token: str
+    id: str
+
+    def run(self, code: str, timeout: float = 600) -> str:
+        """Execute ``code``; return what it printed and its result; raise with the traceback on an error."""
+        import websocket  # websocket-client, a dependency of jupyter_server
+
+        ws = websocket.create_connection(
+            f"ws://127.0.0.1:{self.hub.port}/user/{self.name}/api/kernels/{self.id}/channels",
+            header=[f"Authorization: token {self.token}"], timeout=timeout)
+        msg_id = uuid.uuid4().hex
+        ws.send(json.dumps({"channel": "shell", "header": {
+            "msg_id": msg_id, "msg_type": "execute_request", "session": uuid.uuid4().hex, "username": self.name,
+            "version": "5.3"}, "parent_header": {}, "metadata": {}, "content": {
+            "code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False,
+            "stop_on_error": True}}))
+        out, error, idle, replied = [], None, False, False
+        try:
+            while not (idle and replied):
+                msg = json.loads(ws.recv())
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "stream":
+                    out.append(content["text"])
+                elif kind in ("execute_result", "display_data"):
+                    out.append(content["data"].get("text/plain", "") + "\n")
+                elif kind == "error":
+                    error = "\n".join(content["traceback"])
+                idle |= kind == "status" and content["execution_state"] == "idle"
+                replied |= kind == "execute_reply"
+        finally:
+            ws.close()
+        if error:
+            raise RuntimeError(f"{self.name}'s kernel raised:\n{error}")
+        return "".join(out)
+
+    def shutdown(self) -> None:
+        self.hub.server(self.name, f"api/kernels/{self.id}", self.token, "DELETE")
