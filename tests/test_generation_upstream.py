@@ -10,8 +10,8 @@ Left out, because the kit has no such piece: min length, no-repeat n-grams, bad 
 constraints, Hamming diversity, forced BOS/EOS, NaN removal, exponential length decay, logit normalisation,
 classifier-free guidance, Bark, typical / epsilon / eta sampling, watermarking, encoder repetition penalty, max time,
 confidence, multi-codebook EOS, kwargs filtering, validate_stopping_criteria; StopStringCriteria's private helpers
-(_stop_string_get_matching_positions, _stop_string_create_embedding_vec, matching modes, byte fragments: the kit
-decodes text instead of precomputing token overlaps); and from test_utils, everything beyond greedy, sampling and
+(_stop_string_get_matching_positions, _stop_string_create_embedding_vec, matching modes, _token_to_bytes) and its
+torch.compile case (the kit decodes text instead of precomputing token overlaps as tensors); and from test_utils, everything beyond greedy, sampling and
 beam search (assisted decoding, contrastive search, beam groups, constraints, caches other than the dynamic one,
 output dicts).
 """
@@ -240,6 +240,84 @@ def test_stop_string_criteria_vocab_size_mismatch():
     tokenizer = byte_level_tokenizer()
     ours, theirs = stop_both(tokenizer, ["test"], torch.tensor([[len(tokenizer) + 1024, 1, 2]]))
     assert ours == theirs == [False]
+
+
+def byte_fallback_tokenizer():
+    """A Llama-style (SentencePiece) tokenizer: '▁' for spaces, a few ASCII pieces, and every other character
+    spelled as byte tokens <0xNN> (byte fallback), which decode to text only together."""
+    from tokenizers import Tokenizer, decoders, models, normalizers
+    from transformers import PreTrainedTokenizerFast
+
+    pieces = ["<unk>", *(f"<0x{b:02X}>" for b in range(256)), "▁", *"abcdefghijklmnopqrstuvwxyz!"]
+    backend = Tokenizer(models.BPE(vocab={p: i for i, p in enumerate(pieces)}, merges=[], unk_token="<unk>",
+                                   byte_fallback=True))
+    backend.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    backend.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                         decoders.Strip(" ", 1, 0)])
+    return PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>", pad_token="<unk>")
+
+
+def word_piece_tokenizer():
+    """A BERT-style WordPiece tokenizer (whole words, no bytes): upstream's tiny-random-bert case."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = ["[PAD]", "[UNK]", "the", "end", "of", *letters, *(f"##{c}" for c in letters)]
+    vocab = {w: i for i, w in enumerate(words)}
+    backend = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]"))
+    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    backend.decoder = decoders.WordPiece()
+    return PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="[UNK]", pad_token="[PAD]")
+
+
+def isolated_decode_loses(tokenizer, text, stop_string):  # upstream's _assert_isolated_token_decode_loses_stop_string
+    """The text ends with the stop string, but decoding its tokens one at a time never spells it."""
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    isolated = "".join(tokenizer.convert_tokens_to_string([t]) for t in tokenizer.convert_ids_to_tokens(ids))
+    return tokenizer.decode(ids).endswith(stop_string) and stop_string not in isolated
+
+
+def verdicts(tokenizer, cases):
+    """For each (text, stop string, expected): the kit's and the library's verdict on the text's tokens."""
+    for text, stop_string, expected in cases:
+        input_ids = tokenizer(text, return_tensors="pt", add_special_tokens=False)["input_ids"]
+        ours, theirs = stop_both(tokenizer, [stop_string], input_ids)
+        assert ours == theirs == [expected], (text, stop_string)
+
+
+def test_stop_string_criteria_byte_fragments():
+    """Korean stop strings whose characters are cut into byte-level tokens (upstream: Qwen2's tokenizer)."""
+    tokenizer = byte_level_tokenizer()
+    assert isolated_decode_loses(tokenizer, "대화 끝", "끝") and isolated_decode_loses(tokenizer, "작업 완료", "완료")
+    verdicts(tokenizer, [("대화 끝", "끝", True), ("작업 완료", "완료", True), ("대화 끝 다음", "끝", False)])
+
+
+def test_stop_string_criteria_byte_fallback_fragments():
+    """The same with byte-fallback tokens <0xNN> (upstream: hf-internal-testing/llama-tokenizer)."""
+    tokenizer = byte_fallback_tokenizer()
+    assert isolated_decode_loses(tokenizer, "대화 끝", "끝") and isolated_decode_loses(tokenizer, "abc 끝!", "끝!")
+    verdicts(tokenizer, [("대화 끝", "끝", True), ("abc 끝!", "끝!", True), ("대화 끝 다음", "끝", False),
+                         ("완료 후속", "완료", False)])
+
+
+def test_stop_string_criteria_byte_level_ascii():
+    verdicts(byte_level_tokenizer(), [("the end", "end", True), ("end of", "end", False)])
+
+
+def test_stop_string_criteria_non_byte_level_tokenizer():
+    verdicts(word_piece_tokenizer(), [("the end", "end", True), ("end of", "end", False)])
+
+
+def test_byte_fragments_at_every_step():
+    """Beyond upstream: every prefix of the token sequence, as generation sees it one token at a time, gets the
+    library's verdict, including the steps that end inside a character."""
+    for tokenizer in (byte_level_tokenizer(), byte_fallback_tokenizer()):
+        for text, stop_string in (("대화 끝 다음", "끝"), ("작업 완료", "완료"), ("abc 끝!", "끝!"), ("the end 🤗", "🤗")):
+            input_ids = tokenizer(text, return_tensors="pt", add_special_tokens=False)["input_ids"]
+            for n in range(1, input_ids.shape[1] + 1):
+                ours, theirs = stop_both(tokenizer, [stop_string], input_ids[:, :n])
+                assert ours == theirs, (text, n)
 
 
 TEXTS = ["They completed the challenging puzzle, revealing the hidden image at the end",

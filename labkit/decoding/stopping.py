@@ -40,6 +40,11 @@ class StopStrings(_Shown, StoppingCriteria):
     StopStringCriteria does: the last token may run past the string ("stop" with the tokens "st", "opera"), but a
     string that ends before the last token does not count (it would have stopped the row a step earlier).
 
+    The window of tokens is decoded together, never token by token: a byte-level tokenizer cuts a character outside
+    ASCII ("끝", an emoji) into byte tokens that each decode to the replacement character "\ufffd". So the last
+    token's share of the text starts at the first character it completes: the text before it, less the replacement
+    characters its unfinished bytes decode to.
+
     Only tokens after ``prompt_length`` are read, and only the last ``lookback`` of them."""
 
     def __init__(self, tokenizer, stop_strings: Sequence[str], prompt_length: int = 0, lookback: int = 16):
@@ -51,9 +56,10 @@ class StopStrings(_Shown, StoppingCriteria):
     def __call__(self, input_ids, scores, **kwargs):
         window = input_ids[:, max(self.prompt_length, input_ids.shape[1] - self.lookback):]
         texts = self.tokenizer.batch_decode(window)  # the tail, up to and including the last token
-        before = self.tokenizer.batch_decode(window[:, :-1])  # the same without the last token
+        # the same without the last token, less a character whose bytes the last token completes
+        heads = [head.rstrip("\ufffd") for head in self.tokenizer.batch_decode(window[:, :-1])]
         return torch.tensor([any(s in text[max(0, len(head) - len(s) + 1):] for s in self.stop_strings)
-                             for text, head in zip(texts, before)], dtype=torch.bool)
+                             for text, head in zip(texts, heads)], dtype=torch.bool)
 
 
 def any_criterion(criteria: Sequence[Criterion], input_ids, scores):
