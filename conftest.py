@@ -1,9 +1,14 @@
-"""pytest set-up shared by the library tests and nbval.
+"""pytest set-up shared by the library tests, nbval and the browser tests.
 
 nbval compares only cells marked ``# NBVAL_CHECK_OUTPUT`` (we run it with --nbval-lax). Even there, rich HTML,
 JavaScript, widget views and stderr (warnings, progress bars) are left out of the comparison.
+
+With ``LABKIT_TIMES=<file.json>`` (set by .ci/run), a run writes its seconds per test file (a notebook under nbval
+is one file) and per test of 5 s or more there, for ``tools/ci_times.py``'s time table.
 """
+import json
 import os
+from pathlib import Path
 
 os.environ.setdefault("LABKIT_QUIET", "1")  # no progress bars in test runs (kernels inherit this)
 
@@ -12,3 +17,27 @@ def pytest_collectstart(collector):
     if collector.fspath and collector.fspath.ext == ".ipynb":
         collector.skip_compare += ("text/html", "application/javascript", "stderr",
                                    "application/vnd.jupyter.widget-view+json")
+
+
+_seconds: dict[str, dict[str, float]] = {"files": {}, "tests": {}}
+_failed: set[str] = set()
+_passed: set[str] = set()
+
+
+def pytest_runtest_logreport(report):
+    if os.environ.get("LABKIT_TIMES"):  # setup, call and teardown of each test, added up
+        file = report.nodeid.split("::")[0]
+        _seconds["files"][file] = _seconds["files"].get(file, 0.0) + report.duration
+        _seconds["tests"][report.nodeid] = _seconds["tests"].get(report.nodeid, 0.0) + report.duration
+        if report.failed:
+            _failed.add(report.nodeid)
+        elif report.when == "call" and report.passed:
+            _passed.add(report.nodeid)
+
+
+def pytest_sessionfinish(session):
+    if target := os.environ.get("LABKIT_TIMES"):
+        slow = {test: s for test, s in _seconds["tests"].items() if s >= 5}
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(json.dumps({"files": _seconds["files"], "tests": slow,
+                                            "passed": len(_passed - _failed), "failed": len(_failed)}, indent=1))
