@@ -35,6 +35,34 @@ def max_length_instead(model, tokenizer, prompt, n):
     return tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
 
 
+def seeded_inside(scores):
+    torch.manual_seed(1234)  # the caller's seed, set again at every call: every call draws the same
+    return torch.multinomial(scores.softmax(-1), 1).squeeze(-1)
+
+
+def six_new_tokens(model, tokenizer, prompt, n):
+    return continue_greedy_with(model, tokenizer, prompt, 6)
+
+
+def continue_greedy_with(model, tokenizer, prompt, n):
+    inputs = tokenizer(prompt, return_tensors="pt")
+    output = model.generate(**inputs, max_new_tokens=n, do_sample=False)
+    return tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+def greedy_from_ids(model, tokenizer, prompt, n):
+    ids = tokenizer(prompt, return_tensors="pt").input_ids
+    new_ids = model.generate(ids, max_new_tokens=n, do_sample=False)[:, ids.shape[-1]:]
+    return tokenizer.batch_decode(new_ids, skip_special_tokens=True)[0]
+
+
+def pipeline_continuation(model, tokenizer, prompt, n):
+    from transformers import pipeline
+
+    generator = pipeline("text-generation", model=model, tokenizer=tokenizer)
+    return generator(prompt, max_new_tokens=n, do_sample=False, return_full_text=False)[0]["generated_text"]
+
+
 def pipeline_labels(model=None):
     from transformers import pipeline
 
@@ -110,19 +138,32 @@ WRONG = {
                         (classifier(from_config=True), "random weights")],
     "generation.greedy_pick": [(lambda logits: logits.argmax(0), "best row for each token"),
                                (lambda logits: logits.softmax(-1).max(-1).values, "token ids"),
-                               (lambda logits: logits.argmin(-1), "not the most likely")],
+                               (lambda logits: logits.argmin(-1), "not the most likely"),
+                               (lambda logits: logits.topk(1).indices.squeeze(), "batch dimension"),
+                               (lambda logits: logits.argmax(-1).squeeze(), "batch dimension")],
     "generation.temperature": [(lambda logits, t: logits * t, "the opposite"),
-                               (lambda logits, t: logits - t, "something else")],
+                               (lambda logits, t: logits - t, "for any t"),
+                               (lambda logits, t: logits * (2.5 - t), "for any t"),  # right at t = 0.5 and 2 only
+                               (lambda logits, t: logits / t ** 2, "for any t"),
+                               (lambda logits, t: logits / (t * logits.std()), "for any t"),  # one global spread
+                               (lambda logits, t: (logits / t).softmax(-1)[0], "same shape")],
     "generation.top_k": [(lambda s, k: s.masked_fill(s < s.topk(k).values[..., -1:], 0.0), "must become -inf"),
                          (lambda s, k: s.masked_fill(s > s.topk(k, largest=False).values[..., -1:], -torch.inf),
                           "wrong scores"),
-                         (lambda s, k: s.masked_fill(s < s.topk(k + 1).values[..., -1:], -torch.inf), "exactly")],
+                         (lambda s, k: s.masked_fill(s < s.topk(k + 1).values[..., -1:], -torch.inf), "exactly"),
+                         (lambda s, k: __import__("transformers").TopKLogitsWarper(k)(None, s), "ready-made"),
+                         (lambda s, k: labkit.decoding.TopK(k)(None, s), "ready-made")],
     "generation.sample_next": [(lambda s: s.argmax(-1), "greedy decoding"),
                                (lambda s: torch.multinomial(s.softmax(-1), 1), "extra dimension"),
                                (lambda s: torch.multinomial(s.softmax(0).T, 1).squeeze(-1), "one token id per row"),
                                (lambda s: torch.multinomial(s.softmax(-1), 1, generator=torch.Generator()).squeeze(-1),
-                                "not the draw")],
-    "generation.continue_greedy": [(decode_all, "starts with the prompt"), (max_length_instead, "too few tokens")],
+                                "fresh generator"),
+                               (lambda s: torch.multinomial(s.softmax(-1), 1, generator=torch.Generator().manual_seed(
+                                   int(torch.randint(1 << 30, ())))).squeeze(-1), "not the draw"),
+                               (seeded_inside, "do not seed inside"),
+                               (lambda s: torch.multinomial(s.softmax(-1), 1).squeeze(), "batch dimension")],
+    "generation.continue_greedy": [(decode_all, "starts with the prompt"), (max_length_instead, "too few tokens"),
+                                   (six_new_tokens, "do you use n"), (pipeline_continuation, "a pipeline")],
     "decoding.nucleus_size": [(2, "crosses p"), (4, "watch when"), (5, "watch when")],
     "decoding.top_k_1": [(False, "what is left"), ("yes", "True or False"), (1.0, "True or False")],
     "decoding.sampling_config": [(generation_config(temperature=0.7, top_p=0.9, max_new_tokens=30), "greedily"),
@@ -241,6 +282,30 @@ def reference(name):
     namespace = {"labkit": labkit}
     exec(compile(ex.solution, f"<solution of {name}>", "exec"), namespace)
     return namespace[ex.answer_name]
+
+
+# id -> right answers written another way than the reference, which the check must accept too
+RIGHT = {
+    "generation.greedy_pick": [lambda logits: logits.topk(1, dim=-1).indices[:, 0],
+                               lambda logits: logits.softmax(-1).argmax(-1, keepdim=True).squeeze(-1),
+                               lambda logits: logits.numpy().argmax(-1)],
+    "generation.temperature": [lambda logits, t: logits.log_softmax(-1) / t,
+                               lambda logits, t: (logits - logits.max(-1, keepdim=True).values) / t,
+                               lambda logits, t: logits * (1 / t),
+                               lambda logits, t: (logits / t).numpy()],
+    "generation.top_k": [lambda s, k: torch.where(s >= s.topk(k).values[:, -1:], s, float("-inf")),
+                         lambda s, k: torch.full_like(s, -torch.inf).scatter(-1, s.topk(k).indices,
+                                                                             s.topk(k).values)],
+    "generation.sample_next": [lambda s: torch.multinomial(F.softmax(s, dim=1), 1)[:, 0],
+                               lambda s: torch.multinomial(s.softmax(-1), num_samples=1).view(-1)],
+    "generation.continue_greedy": [continue_greedy_with, greedy_from_ids],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT))
+def test_right_answers_written_another_way_pass(name, prepared, capsys):
+    for right in RIGHT[name]:
+        assert check(name, right) is True, capsys.readouterr().out
 
 
 def code_lines(source):

@@ -32,6 +32,21 @@ def test_hidden_states_heatmap_rows_are_tokens():
         plots.hidden_states_heatmap(np.zeros((4, 8)), ["a", "b", "c"])
 
 
+def test_cutoff_plot_counts_top_p_over_the_whole_vocabulary():
+    import torch
+    from transformers import TopPLogitsWarper
+
+    probs = torch.full((197,), 0.5 / 187)  # ten tokens carry half the mass, 187 share the rest
+    probs[:10] = 0.05
+    fig = plots.cutoff_plot(probs, [str(i) for i in range(197)], top_k=10, top_p=0.9, show=30)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    kept = int(torch.isfinite(TopPLogitsWarper(0.9)(None, probs.log()[None])).sum())
+    assert kept > 30 and f"top-p = 0.9: keeps {kept} tokens (beyond the 30 shown)" in legend
+    assert "top-k = 10: keeps 10 tokens" in legend
+    cut = [line for line in fig.axes[0].get_lines() if line.get_linestyle() == ":"][0]
+    assert cut.get_xdata()[0] == 29.5  # marked at the right edge of the 30 bars
+
+
 def test_bars_are_annotated():
     fig = plots.bars({"a": 1000, "b": 250}, "t", "tokens")
     assert [t.get_text() for t in fig.axes[0].texts] == ["1,000", "250"]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import Wrong, exercise
-from .fixtures import close, tiny_model, tokenizer_for
+from .fixtures import close, library_calls, tiny_model, tokenizer_for
 
 
 @exercise("greedy_pick", "Write pick_greedy(logits) that takes (batch, vocab) next-token logits and returns the "
@@ -19,16 +19,18 @@ from .fixtures import close, tiny_model, tokenizer_for
 def _greedy_pick(pick_greedy):
     import torch
 
-    logits = torch.randn(3, 10, generator=torch.Generator().manual_seed(4))
-    got = torch.as_tensor(pick_greedy(logits))
-    if got.shape == (10,):
-        raise Wrong("you took the best row for each token; take the best token for each row")
-    if got.shape != (3,):
-        raise Wrong(f"expected one id per row, shape (3,), got {tuple(got.shape)}")
-    if got.dtype.is_floating_point:
-        raise Wrong("return token ids (integers), not probabilities or logits")
-    if not torch.equal(got, logits.argmax(dim=-1)):
-        raise Wrong("not the most likely token of every row")
+    for rows in (3, 1):  # a batch of one must keep its batch dimension too
+        logits = torch.randn(rows, 10, generator=torch.Generator().manual_seed(4))
+        got = torch.as_tensor(pick_greedy(logits))
+        if got.shape == (10,):
+            raise Wrong("you took the best row for each token; take the best token for each row")
+        if got.shape != (rows,):
+            raise Wrong(f"expected one id per row, shape ({rows},), got {tuple(got.shape)} for {rows} row(s): "
+                        "do not drop the batch dimension")
+        if got.dtype.is_floating_point:
+            raise Wrong("return token ids (integers), not probabilities or logits")
+        if not torch.equal(got, logits.argmax(dim=-1)):
+            raise Wrong("not the most likely token of every row")
 
 
 @exercise("temperature", "Write apply_temperature(logits, t) that rescales logits so that t < 1 sharpens and "
@@ -45,13 +47,20 @@ def _greedy_pick(pick_greedy):
 def _temperature(apply_temperature):
     import torch
 
-    logits = torch.tensor([[2.0, 1.0, 0.5, -1.0]])
-    for t in (0.5, 2.0):
-        got = torch.as_tensor(apply_temperature(logits.clone(), t))
-        if close(got, logits * t) and not close(got, logits / t):
+    # two rows of different spread; only the distribution softmax makes of the answer counts, so
+    # log_softmax(logits) / t or (logits - max) / t are right too
+    logits = torch.tensor([[2.0, 1.0, 0.5, -1.0], [6.0, -2.0, 0.0, 3.0]])
+    for t in (0.5, 0.8, 1.0, 1.7, 3.0):
+        got = torch.as_tensor(apply_temperature(logits.clone(), t)).float()
+        if got.shape != logits.shape:
+            raise Wrong(f"return scores of the same shape as the logits, {tuple(logits.shape)}; got "
+                        f"{tuple(got.shape)}")
+        expected = (logits / t).softmax(dim=-1)
+        if t != 1 and close(got.softmax(dim=-1), (logits * t).softmax(dim=-1)):
             raise Wrong("that does the opposite: with your version t = 0.5 flattens the distribution")
-        if not close(got, logits / t):
-            raise Wrong("a temperature rescales every logit by the same factor; yours does something else")
+        if not close(got.softmax(dim=-1), expected):
+            raise Wrong(f"at t = {t} softmax of your scores is not the tempered distribution: a temperature "
+                        "rescales every logit by the same factor, for any t")
 
 
 @exercise("top_k", "Write top_k_filter(scores, k) that keeps the k highest scores of each row and sets all "
@@ -73,11 +82,17 @@ def _temperature(apply_temperature):
 def _top_k(top_k_filter):
     import torch
 
+    from transformers import TopKLogitsWarper
+
     from ..decoding import TopK
 
     scores = torch.randn(2, 12, generator=torch.Generator().manual_seed(5))
     for k in (1, 3, 5):
-        got = torch.as_tensor(top_k_filter(scores.clone(), k))
+        with library_calls(TopKLogitsWarper, TopK) as used:
+            got = torch.as_tensor(top_k_filter(scores.clone(), k))
+        if used:
+            raise Wrong(f"that is a ready-made filter ({used[0]}): write this one yourself with torch, to see what "
+                        "it does")
         expected = TopK(k)(None, scores.clone())
         if not torch.isinf(got).any():
             raise Wrong("filtered tokens must become -inf: a score of 0 still has a probability after softmax")
@@ -105,20 +120,25 @@ def _top_k(top_k_filter):
 def _sample_next(sample_next):
     import torch
 
-    scores = torch.randn(4, 30, generator=torch.Generator().manual_seed(9)) * 2
-    torch.manual_seed(0)
-    expected = torch.multinomial(scores.softmax(dim=-1), num_samples=1).squeeze(-1)
-    torch.manual_seed(0)
-    got = torch.as_tensor(sample_next(scores.clone()))
-    if got.shape == (4, 1):
-        raise Wrong("one id per row, shape (batch,): you left an extra dimension")
-    if got.shape != (4,):
-        raise Wrong(f"expected one token id per row, shape (4,), got {tuple(got.shape)}")
-    if torch.equal(got, scores.argmax(dim=-1)) and not torch.equal(got, expected):
-        raise Wrong("that is greedy decoding: sampling draws at random")
-    if not torch.equal(got, expected):
-        raise Wrong("not the draw torch makes from these probabilities: sample from each row's probabilities with "
-                    "the random generator as it is (do not seed inside your function)")
+    for rows in (4, 1):  # a batch of one keeps its batch dimension too
+        scores = torch.randn(rows, 30, generator=torch.Generator().manual_seed(9)) * 2
+        torch.manual_seed(1234)  # two draws in a row from the generator as the caller left it
+        expected = [torch.multinomial(scores.softmax(dim=-1), num_samples=1).squeeze(-1) for _ in range(2)]
+        torch.manual_seed(1234)
+        got = [torch.as_tensor(sample_next(scores.clone())) for _ in range(2)]
+        if got[0].shape == (rows, 1):
+            raise Wrong("one id per row, shape (batch,): you left an extra dimension")
+        if got[0].shape != (rows,):
+            raise Wrong(f"expected one token id per row, shape ({rows},), got {tuple(got[0].shape)} for {rows} "
+                        "row(s): do not drop the batch dimension")
+        if torch.equal(got[0], scores.argmax(dim=-1)) and not torch.equal(got[0], expected[0]):
+            raise Wrong("that is greedy decoding: sampling draws at random")
+        if torch.equal(got[0], got[1]) and not torch.equal(expected[0], expected[1]):
+            raise Wrong("two calls gave the same draw: do not seed inside your function or give it a fresh "
+                        "generator (the caller seeds once, and every later call must draw afresh)")
+        if not all(torch.equal(g, e) for g, e in zip(got, expected)):
+            raise Wrong("not the draw torch makes from these probabilities: sample from each row's probabilities "
+                        "with the random generator as it is")
 
 
 @exercise("continue_greedy", "Write continue_greedy(model, tokenizer, prompt, n) that uses model.generate to add n "
@@ -138,22 +158,27 @@ def _sample_next(sample_next):
               "do_sample=False makes it greedy, and slicing off the prompt's length leaves the continuation.")
 def _continue_greedy(continue_greedy):
     import torch
+    from transformers import Pipeline
 
     tokenizer = tokenizer_for("causal-lm")
     model = tiny_model("llama", vocab_size=len(tokenizer), seed=3)  # random weights: any text, but a fixed one
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    prompt, n = "The capital of France is", 6
-    inputs = tokenizer(prompt, return_tensors="pt")
-    with torch.no_grad():
-        output = model.generate(**inputs, max_new_tokens=n, do_sample=False)
-    expected = tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
-    torch.manual_seed(0)
-    got = continue_greedy(model, tokenizer, prompt, n)
-    if not isinstance(got, str):
-        raise Wrong("return the new text as a string (decode the ids)")
-    if got.startswith(prompt) and got != expected:
-        raise Wrong("your text starts with the prompt: return only what the model added")
-    if expected.startswith(got) and got != expected:
-        raise Wrong(f"too few tokens: the prompt's tokens count against a max_length; ask for {n} *new* tokens")
-    if got != expected:
-        raise Wrong("not the greedy continuation: is sampling off, and are you decoding only the new ids?")
+    for prompt, n in (("The capital of France is", 6), ("Once upon a time", 3)):
+        inputs = tokenizer(prompt, return_tensors="pt")
+        with torch.no_grad():
+            output = model.generate(**inputs, max_new_tokens=n, do_sample=False)
+        expected = tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+        torch.manual_seed(0)
+        with library_calls(Pipeline) as used:
+            got = continue_greedy(model, tokenizer, prompt, n)
+        if used:
+            raise Wrong("a pipeline does the slicing for you: call model.generate yourself and take the new ids")
+        if not isinstance(got, str):
+            raise Wrong("return the new text as a string (decode the ids)")
+        if got.startswith(prompt) and got != expected:
+            raise Wrong("your text starts with the prompt: return only what the model added")
+        if expected.startswith(got) and got != expected:
+            raise Wrong(f"too few tokens: the prompt's tokens count against a max_length; ask for {n} *new* tokens")
+        if got != expected:
+            raise Wrong(f"not the greedy continuation of {n} new tokens: is sampling off, do you use n, and do you "
+                        "decode only the new ids?")

@@ -130,32 +130,38 @@ def temperature_curves(logits, labels: Sequence[str], temperatures=(0.5, 1.0, 1.
 
 
 def cutoff_plot(probs, labels: Sequence[str], top_k: int | None = None, top_p: float | None = None, show: int = 30):
-    """Sorted probabilities (bars) and their running total (line), with the top-k and top-p cuts drawn."""
+    """Sorted probabilities (bars) and their running total over the whole vocabulary (line), with the top-k and
+    top-p cuts drawn; a cut beyond the tokens shown is named in the legend and marked at the right edge."""
     import torch
 
     probs = torch.as_tensor(probs, dtype=torch.float32)
     values, order = probs.sort(descending=True)
-    values, order = values[:show], order[:show]
-    cumulative = probs.sort(descending=True).values.cumsum(0)[:show]
+    cumulative_all = values.cumsum(0)
+    values, order, cumulative = values[:show].numpy(), order[:show], cumulative_all[:show].numpy()
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(10, 3.8))
+    fig, ax = plt.subplots(figsize=(11, 3.8), layout="constrained")
     ax.bar(range(len(values)), values, color="#3182bd", label="probability (sorted)")
     twin = ax.twinx()
     twin.plot(range(len(values)), cumulative, color="#636363", marker=".", label="cumulative")
     twin.set_ylim(0, 1.05)
     twin.set_ylabel("cumulative probability")
     twin.grid(False)
+    edge = len(values) - 0.5
     if top_k:
-        ax.axvline(top_k - 0.5, color="#d62728", linestyle="--", label=f"top-k = {top_k}: keep left of the line")
+        beyond = f" (beyond the {len(values)} shown)" if top_k > len(values) else ""
+        ax.axvline(min(top_k - 0.5, edge), color="#d62728", linestyle="--",
+                   label=f"top-k = {top_k}: keeps {top_k} tokens{beyond}")
     if top_p:
-        kept = int((cumulative < top_p).sum()) + 1  # tokens up to the one that reaches p
-        ax.axvline(kept - 0.5, color="#31a354", linestyle=":", label=f"top-p = {top_p}: keeps {kept} tokens")
+        kept = int((cumulative_all < top_p).sum()) + 1  # tokens up to the one that reaches p, over the vocabulary
+        beyond = f" (beyond the {len(values)} shown)" if kept > len(values) else ""
+        ax.axvline(min(kept - 0.5, edge), color="#31a354", linestyle=":", linewidth=2,
+                   label=f"top-p = {top_p}: keeps {kept} tokens{beyond}")
         twin.axhline(top_p, color="#31a354", linestyle=":", linewidth=0.8)
+    ax.set_xlim(-0.6, edge + 0.1)
     ax.set_xticks(range(len(values)), [labels[int(i)] for i in order], rotation=60, ha="right", fontsize=8)
     ax.set_ylabel("probability")
-    ax.set_title("Top-k and top-p cut the sorted distribution")
+    ax.set_title(f"Top-k and top-p cut the sorted distribution (the {len(values)} most likely tokens shown)")
     lines = ax.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="center right", fontsize=8)
-    fig.tight_layout()
+    fig.legend(lines[0] + more[0], lines[1] + more[1], loc="outside right upper", fontsize=8)  # off the curve
     return fig
