@@ -136,8 +136,8 @@ def cutoff_plot(probs, labels: Sequence[str], top_k: int | None = None, top_p: f
 
     probs = torch.as_tensor(probs, dtype=torch.float32)
     values, order = probs.sort(descending=True)
-    cumulative_all = values.cumsum(0)
-    values, order, cumulative = values[:show].numpy(), order[:show], cumulative_all[:show].numpy()
+    cumulative = values.cumsum(0)[:show].numpy()
+    values, order = values[:show].numpy(), order[:show]
     plt = _plt()
     fig, ax = plt.subplots(figsize=(11, 3.8), layout="constrained")
     ax.bar(range(len(values)), values, color="#3182bd", label="probability (sorted)")
@@ -152,7 +152,9 @@ def cutoff_plot(probs, labels: Sequence[str], top_k: int | None = None, top_p: f
         ax.axvline(min(top_k - 0.5, edge), color="#d62728", linestyle="--",
                    label=f"top-k = {top_k}: keeps {top_k} tokens{beyond}")
     if top_p:
-        kept = int((cumulative_all < top_p).sum()) + 1  # tokens up to the one that reaches p, over the vocabulary
+        from ..decoding import TopP  # the count the sampler keeps, over the whole vocabulary
+
+        kept = int(torch.isfinite(TopP(top_p)(None, probs.log()[None])).sum())
         beyond = f" (beyond the {len(values)} shown)" if kept > len(values) else ""
         ax.axvline(min(kept - 0.5, edge), color="#31a354", linestyle=":", linewidth=2,
                    label=f"top-p = {top_p}: keeps {kept} tokens{beyond}")
