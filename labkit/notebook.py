@@ -74,7 +74,7 @@ def setup(seed: int = 0, quiet: bool | None = None, source: str | None = None, s
     if show:
         from . import __version__
 
-        where = f"offline ({kit_settings.kit_home()})" if chosen == "offline" else "Hugging Face Hub"
+        where = f"offline ({kit_settings.shown(kit_settings.kit_home())})" if chosen == "offline" else "Hugging Face Hub"
         print(f"labkit {__version__} | Python {_platform.python_version()} | torch {torch.__version__} | "
               f"transformers {transformers.__version__} | datasets {datasets.__version__}\n"
               f"device: {env.device} | models: {where} | running on: {env.platform}")

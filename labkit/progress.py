@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .exercises import TOPICS, load_all
 from .exercises.records import load, progress_file
+from .settings import shown
 
 __all__ = ["load", "progress_file", "report", "table"]
 
@@ -32,5 +33,5 @@ def report() -> str:
         lines.append(f"{r['notebook']:<22} {r['passed']:>3} of {r['exercises']:<2} {r['attempted']:>6} "
                      f"{r['hints']:>6} {r['solutions']:>10}")
     passed, total = sum(r["passed"] for r in rows), sum(r["exercises"] for r in rows)
-    lines.append(f"{'all':<22} {passed:>3} of {total:<2}   (kept in {progress_file()})")
+    lines.append(f"{'all':<22} {passed:>3} of {total:<2}   (kept in {shown(progress_file())})")
     return "\n".join(lines)

@@ -93,6 +93,15 @@ def user_dir() -> Path:
 
 # ---------------------------------------------------------------- shared helpers
 
+def shown(path: Path) -> str:
+    """A path as a learner reads it: ``~/...`` under the home folder, so no one's user name is printed."""
+    path = Path(path)
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
 def best_device() -> str:
     """"cuda", "mps" or "cpu": the fastest device torch can use here."""
     import torch
