@@ -22,8 +22,11 @@ class TokenView:
         self.name = getattr(tokenizer, "name_or_path", type(tokenizer).__name__).rstrip("/").split("/")[-1]
         self.ids = encoded["input_ids"]
         self.tokens = tokenizer.convert_ids_to_tokens(self.ids)
-        # each token's piece of the original text (special tokens have an empty span: show the token itself)
-        self.pieces = [text[s:e] if e > s else tok for tok, (s, e) in zip(self.tokens, encoded["offset_mapping"])]
+        # each token's piece of the original text (special tokens have an empty span, and an unknown token stands
+        # for text it cannot spell: show the token itself)
+        unknown = getattr(tokenizer, "unk_token", None)
+        self.pieces = [text[s:e] if e > s and tok != unknown else tok
+                       for tok, (s, e) in zip(self.tokens, encoded["offset_mapping"])]
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -1,6 +1,8 @@
 """Notebook 03: models, hidden states and heads."""
 from __future__ import annotations
 
+import random
+
 from . import Wrong, exercise
 from .fixtures import as_shape, config_for, model_for, tokenizer_for
 
@@ -52,14 +54,17 @@ def _hidden_shape(answer):
 def _batch_dim(add_batch_dim):
     import torch
 
-    ids = [101, 7592, 2088, 102]
-    got = add_batch_dim(ids)
-    if not isinstance(got, torch.Tensor):
-        raise Wrong("return a torch tensor, not a list")
-    if got.shape == (4,):
-        raise Wrong("that is a 1-D tensor; models expect (batch, sequence)")
-    if got.shape != (1, 4) or got.tolist() != [ids] or got.dtype != torch.long:
-        raise Wrong("expected a batch of one, with the same integer ids in the same order")
+    for length in (4, random.randint(5, 12)):
+        ids = [101] + [random.randrange(1000, 30000) for _ in range(length - 2)] + [102]
+        got = add_batch_dim(list(ids))
+        if not isinstance(got, torch.Tensor):
+            raise Wrong("return a torch tensor, not a list")
+        if got.shape == (length,):
+            raise Wrong("that is a 1-D tensor; models expect (batch, sequence)")
+        if got.dtype not in (torch.long, torch.int32):  # the integer types an embedding layer looks up
+            raise Wrong("expected a batch of integer ids (torch.long): an embedding layer looks ids up")
+        if got.shape != (1, length) or got.tolist() != [ids]:
+            raise Wrong("expected a batch of one, with the same ids in the same order")
 
 
 @exercise("head_params", "How many new parameters does AutoModelForSequenceClassification add on top of "
@@ -135,15 +140,20 @@ def _cross_shape(answer):
 def _new_head(load_classifier):
     import torch
 
-    model = load_classifier(5)
-    if not hasattr(model, "config") or not hasattr(model, "base_model"):
-        raise Wrong("return a transformers model")
-    if not type(model).__name__.endswith("ForSequenceClassification"):
-        raise Wrong(f"a {type(model).__name__} has no sequence-classification head")
-    if model.config.num_labels != 5:
-        raise Wrong(f"asked for 5 labels, the head has {model.config.num_labels}: tell from_pretrained how many")
-    pretrained = model_for("encoder").embeddings.word_embeddings.weight
-    mine = model.base_model.get_input_embeddings().weight
-    if mine.shape != pretrained.shape or not torch.equal(mine, pretrained):
-        raise Wrong("the body's weights are not the kit's pretrained encoder: random weights (from_config) or "
-                    "another checkpoint?")
+    pretrained = model_for("encoder").state_dict()
+    for num_labels in random.sample(range(2, 10), 2):
+        model = load_classifier(num_labels)
+        if not hasattr(model, "config") or not hasattr(model, "base_model"):
+            raise Wrong("return a transformers model")
+        if not type(model).__name__.endswith("ForSequenceClassification"):
+            raise Wrong(f"a {type(model).__name__} has no sequence-classification head")
+        with torch.no_grad():
+            outputs = model(input_ids=torch.tensor([[101, 7592, 102]])).logits.shape[-1]
+        if outputs != num_labels or model.config.num_labels != num_labels:
+            raise Wrong(f"asked for {num_labels} labels, the head gives {outputs} scores (config.num_labels "
+                        f"{model.config.num_labels}): the head is sized when the model is built, so tell "
+                        "from_pretrained how many")
+        body = model.base_model.state_dict()
+        if body.keys() != pretrained.keys() or not all(torch.equal(body[k], pretrained[k]) for k in pretrained):
+            raise Wrong("the body's weights are not the kit's pretrained encoder: random weights (from_config) or "
+                        "a checkpoint that was already fine-tuned?")

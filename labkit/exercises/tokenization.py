@@ -1,7 +1,10 @@
 """Notebook 02: tokenizers, special tokens, padding."""
 from __future__ import annotations
 
+import copy
 import math
+import random
+from functools import lru_cache
 
 from . import Wrong, exercise
 from .fixtures import tokenizer_for
@@ -22,39 +25,88 @@ from .fixtures import tokenizer_for
               "is the text's own sub-word tokens, the same for every tokenizer API.")
 def _count_tokens(count_tokens):
     texts = ["Tokenizers split text into pieces.", "unbelievably tokenizable!!", "Hello world"]
-    for role in ("encoder", "causal-lm"):
-        tokenizer = tokenizer_for(role)
+    for name, tokenizer in (("MiniLM", tokenizer_for("encoder")), ("SmolLM2", tokenizer_for("causal-lm")),
+                            ("a SmolLM2 that adds one start token", _with_start_token())):
         for text in texts:
             got, expected = count_tokens(tokenizer, text), len(tokenizer(text, add_special_tokens=False).input_ids)
-            if got == len(tokenizer(text).input_ids) and got != expected:
-                raise Wrong("you count the special tokens the tokenizer adds ([CLS] ... [SEP] for MiniLM) too")
-            if got == len(text.split()) and got != expected:
+            with_special = len(tokenizer(text).input_ids)
+            if got == expected:
+                continue
+            if got == with_special:
+                raise Wrong(f"you count the special tokens {name}'s tokenizer adds ([CLS] ... [SEP] for MiniLM) too")
+            if got == with_special - 2:
+                raise Wrong(f"you subtract two special tokens, but {name}'s tokenizer adds {with_special - expected}: "
+                            "how many a tokenizer adds depends on the tokenizer")
+            if got == len(text.split()):
                 raise Wrong("tokens are not words: a word can become several sub-word tokens")
-            if got != expected:
-                raise Wrong(f"{text!r} with the {role} tokenizer gives another count than yours")
+            raise Wrong(f"{text!r} with {name}'s tokenizer gives another count than yours")
 
 
-@exercise("special_ids", "Give (first_id, last_id): the ids MiniLM's tokenizer puts around every sentence.",
-          hints=("Encode any sentence with MiniLM's tokenizer and look at the two ends of input_ids.",
-                 "The tokenizer also names them: its cls_token_id and sep_token_id attributes.",
-                 "special_ids = (tokenizer.cls_token_id, tokenizer.sep_token_id) for MiniLM's tokenizer."),
+@lru_cache(maxsize=None)
+def _with_start_token():
+    """SmolLM2's tokenizer made to add one special token at the start (as Llama's tokenizers add <s>)."""
+    from tokenizers import processors
+
+    tokenizer = copy.deepcopy(tokenizer_for("causal-lm"))
+    start = ("<|endoftext|>", tokenizer.convert_tokens_to_ids("<|endoftext|>"))
+    tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="<|endoftext|> $A", pair="<|endoftext|> $A $B", special_tokens=[start])
+    return tokenizer
+
+
+@exercise("special_ids", "Write special_ids(tokenizer) that returns (first_id, last_id): the ids the tokenizer puts "
+                         "around every sentence, read from the tokenizer (it is checked on MiniLM's tokenizer and on "
+                         "tokenizers with other vocabularies).",
+          hints=("Encode any sentence and look at the two ends of input_ids; then find where the tokenizer itself "
+                 "keeps those two ids, so that no number is typed in.",
+                 "BERT-style tokenizers name them: one token classifies (it opens the sequence), one separates (it "
+                 "closes it); every special token has a ..._token_id attribute.",
+                 "(tokenizer.cls_token_id, tokenizer.sep_token_id), or the first and last of tokenizer(text).input_ids."),
           solution="""
-              from transformers import AutoTokenizer
-
-              tokenizer = AutoTokenizer.from_pretrained(labkit.checkpoint("encoder"))
-              special_ids = (tokenizer.cls_token_id, tokenizer.sep_token_id)
+              def special_ids(tokenizer):
+                  return (tokenizer.cls_token_id, tokenizer.sep_token_id)
           """,
-          why="BERT-style tokenizers wrap every sequence as [CLS] ... [SEP]; their ids come from the tokenizer, so "
-              "reading the attributes works for any checkpoint instead of remembering numbers.")
-def _special_ids(answer):
-    tokenizer = tokenizer_for("encoder")
-    expected = (tokenizer.cls_token_id, tokenizer.sep_token_id)
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        raise Wrong("give a pair of two integers, e.g. (7, 8)")
-    if tuple(answer) == (expected[1], expected[0]):
-        raise Wrong("right ids, wrong order: which token opens a sequence, which closes it?")
-    if tuple(answer) != expected:
-        raise Wrong("those are not the ids at the two ends of MiniLM's input_ids")
+          why="BERT-style tokenizers wrap every sequence as [CLS] ... [SEP]; their ids belong to the tokenizer's "
+              "vocabulary, so reading the attributes works for any checkpoint instead of remembering numbers.")
+def _special_ids(special_ids):
+    minilm = tokenizer_for("encoder")
+    typed_in = (minilm.cls_token_id, minilm.sep_token_id)
+    for seed, (first, last) in enumerate((("[CLS]", "[SEP]"), ("[CLS]", "[SEP]"), ("<s>", "</s>"))):
+        tokenizer = minilm if seed == 0 else _wrapping_tokenizer(first, last, random.randrange(10**6))
+        ids = tokenizer("hello world").input_ids
+        expected = (ids[0], ids[-1])
+        answer = special_ids(tokenizer)
+        if not hasattr(answer, "__len__") or isinstance(answer, str) or len(answer) != 2:
+            raise Wrong("return a pair of two integers, e.g. (7, 8)")
+        if any(value is None for value in answer):
+            raise Wrong("one of your ids is None: this tokenizer has no such special token")
+        got = tuple(int(value) for value in answer)
+        if got == expected:
+            continue
+        if got == expected[::-1]:
+            raise Wrong("right ids, wrong order: which token opens a sequence, which closes it?")
+        if got == typed_in:
+            raise Wrong("those are MiniLM's ids typed in; another tokenizer has other ids: read them from the "
+                        "tokenizer you are given")
+        raise Wrong("those are not the ids at the two ends of this tokenizer's input_ids")
+
+
+def _wrapping_tokenizer(first: str, last: str, seed: int):
+    """A small word-level tokenizer that wraps every sentence in first ... last, its vocabulary shuffled by seed."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    tokens = ["[UNK]", "[PAD]", first, last, "hello", "world", "tokens", "are", "fast", "and", "slow"]
+    random.Random(seed).shuffle(tokens)
+    vocab = {token: i for i, token in enumerate(tokens)}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    backend.post_processor = processors.TemplateProcessing(
+        single=f"{first} $A {last}", pair=f"{first} $A {last} $B:1 {last}:1",
+        special_tokens=[(first, vocab[first]), (last, vocab[last])])
+    names = {"bos_token": first, "eos_token": last} if first == "<s>" else {}  # RoBERTa's <s> is also its BOS
+    return PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="[UNK]", pad_token="[PAD]", cls_token=first,
+                                   sep_token=last, **names)
 
 
 @exercise("pad_fraction", "Write pad_fraction(batch) that returns the share of positions in a padded batch "

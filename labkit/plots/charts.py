@@ -1,6 +1,7 @@
 """General charts: probabilities, similarities, bars, hidden states, temperature and top-k / top-p cut-offs."""
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 
@@ -22,7 +23,7 @@ def probability_bars(probs, labels: Sequence[str], texts: Sequence[str], title: 
     for ax, row, text in zip(axes[0], probs, texts):
         ax.barh(list(labels), row, color=["#08519c" if i == row.argmax() else "#9ecae1" for i in range(len(row))])
         ax.set_xlim(0, 1)
-        ax.set_title(text if len(text) <= 32 else text[:30] + "…", fontsize=9)
+        ax.set_title(textwrap.fill(text, 34), fontsize=9)  # the whole text, wrapped
         ax.invert_yaxis()
     axes[0][0].set_xlabel("probability")
     fig.suptitle(title)
@@ -40,9 +41,9 @@ def similarity_heatmap(matrix, labels: Sequence[str], title: str = "Cosine simil
     plt = _plt()
     fig, ax = plt.subplots(figsize=(1.2 * len(labels) + 2.5, 1.0 * len(labels) + 1.2))
     image = ax.imshow(matrix, vmin=min(0.0, matrix.min()), vmax=1.0, cmap="viridis")
-    short = [label if len(label) <= 28 else label[:26] + "…" for label in labels]
-    ax.set_xticks(range(len(labels)), short, rotation=30, ha="right")
-    ax.set_yticks(range(len(labels)), short)
+    wrapped = [textwrap.fill(label, 22) for label in labels]  # the whole label, on several lines
+    ax.set_xticks(range(len(labels)), wrapped, rotation=30, ha="right")
+    ax.set_yticks(range(len(labels)), wrapped)
     ax.grid(False)
     for i in range(len(labels)):
         for j in range(len(labels)):
@@ -102,7 +103,7 @@ def hidden_states_heatmap(hidden, tokens: Sequence[str], dims: int = 48, title: 
     ax.set_xlabel(f"hidden dimension (first {shown.shape[1]} of {hidden.shape[1]})")
     ax.set_ylabel("token (sequence axis)")
     ax.grid(False)
-    fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="value of the hidden dimension")
     ax.set_title(title)
     fig.tight_layout()
     return fig
