@@ -54,20 +54,31 @@ define server_extension
 	cp jupyter-config/labkit.json $(1)/etc/jupyter/jupyter_server_config.d/labkit.json
 endef
 
-# The lock is installed by uv where it is on the PATH (several times faster than pip: `make benchmark-first-run`),
-# by pip otherwise; UV=none forces pip. torch is always pip's (above): uv looks only at its own indexes, where torch
-# would be the CUDA build, and it keeps the torch it finds installed.
+# The lock is installed by uv, several times faster than pip (`make benchmark-first-run`): the uv on the PATH, else
+# uv $(UV_PIN) bootstrapped into build/uv by the venv's pip (one wheel), else pip itself when that fails.
+# UV=none forces pip. torch is always pip's (above): uv looks only at its own indexes, where torch would be the CUDA
+# build, and it keeps the torch it finds installed.
+UV_PIN := 0.13.9
 UV ?= $(shell command -v uv)
-INSTALL_LOCK = $(if $(filter-out none,$(UV)),$(UV) pip install --quiet --python $(BIN)/python,$(BIN)/python -m pip install --quiet --disable-pip-version-check)
+UV_BOOTSTRAP := build/uv
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 # The virtual environment, rebuilt when the lock or the package metadata change.
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) tools/check_python.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(call cpu_torch,$(BIN)/python,torch==$(TORCH))
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==$(TORCH)
-	$(INSTALL_LOCK) -r requirements.lock
-	$(INSTALL_LOCK) --no-deps -e .
+	$(PIP_INSTALL) torch==$(TORCH)
+	@uv="$(UV)"; \
+	if [ -z "$$uv" ] && [ -x $(UV_BOOTSTRAP)/bin/uv ]; then uv=$(UV_BOOTSTRAP)/bin/uv; fi; \
+	if [ -z "$$uv" ]; then \
+	  echo "uv is not on the PATH: bootstrapping uv $(UV_PIN) into $(UV_BOOTSTRAP) with pip"; \
+	  $(PIP_INSTALL) --target $(UV_BOOTSTRAP) uv==$(UV_PIN) \
+	    && uv=$(UV_BOOTSTRAP)/bin/uv || { echo "uv could not be installed: pip installs the lock"; uv=none; }; \
+	fi; \
+	if [ "$$uv" = none ]; then install="$(PIP_INSTALL)"; else install="$$uv pip install --quiet --python $(BIN)/python"; fi; \
+	echo "Installing requirements.lock with $$([ "$$uv" = none ] && echo pip || echo $$uv)"; \
+	$$install -r requirements.lock && $$install --no-deps -e .
 	$(call server_extension,$(VENV))
 	touch $@
 
@@ -90,12 +101,18 @@ lab: install
 # Tests keep the exercise progress of the notebooks they run in build/, not in the tester's own folder.
 TEST_ENV := LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 LABKIT_USER_DIR=$(CURDIR)/build/test-learner
 
+# NOTEBOOKS= leaves nbval's executions out: .ci/run does, because test-e2e compares every notebook's outputs too.
+NOTEBOOKS ?= notebooks
 test: prepare
-	$(TEST_ENV) $(BIN)/python -m pytest tests notebooks --ignore=tests/e2e $(NBVAL)
+	$(TEST_ENV) $(BIN)/python -m pytest tests $(NOTEBOOKS) --ignore=tests/e2e $(NBVAL)
 
 # JupyterLab on localhost driven by Playwright in Debian's Chromium; screenshots kept in tests/e2e/screenshots/.
+# Each notebook's Run All is saved in build/run-all/, then nbval compares those outputs with the committed ones in
+# the same run (--outputs-from, after the browser tests): each notebook executes once for both proofs.
 test-e2e: prepare $(CHROMIUM)
-	LABKIT_USER_DIR=$(CURDIR)/build/test-learner LABKIT_E2E_REQUIRED=1 LABKIT_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/e2e -v
+	rm -rf build/run-all
+	$(TEST_ENV) LABKIT_E2E_REQUIRED=1 LABKIT_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/e2e notebooks -v \
+	  $(NBVAL) --outputs-from=build/run-all
 
 $(CHROMIUM):
 	@echo "Installing Debian's chromium for the browser tests (apt)..."

@@ -1,7 +1,9 @@
 """pytest set-up shared by the library tests, nbval and the browser tests.
 
-nbval compares only cells marked ``# NBVAL_CHECK_OUTPUT`` (we run it with --nbval-lax). Even there, rich HTML,
-JavaScript, widget views and stderr (warnings, progress bars) are left out of the comparison.
+nbval compares only cells tagged ``nbval-check-output`` (we run it with --nbval-lax). Even there, rich HTML,
+JavaScript, widget views and stderr (warnings, progress bars) are left out of the comparison. With
+``--outputs-from=FOLDER`` nbval compares the notebooks saved there by the browser suite's Run All instead of executing
+them again (tests/support/saved_outputs.py).
 
 With ``LABKIT_TIMES=<file.json>`` (set by .ci/run), a run writes its seconds per test file (a notebook under nbval
 is one file) and per test of 5 s or more there, for ``tools/ci_times.py``'s time table.
@@ -11,6 +13,18 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("LABKIT_QUIET", "1")  # no progress bars in test runs (kernels inherit this)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--outputs-from", metavar="FOLDER", default=None,
+                     help="nbval: compare the notebooks saved in FOLDER (by make test-e2e) instead of executing them")
+
+
+def pytest_configure(config):
+    if folder := config.getoption("outputs_from"):
+        from tests.support import saved_outputs
+
+        saved_outputs.install(Path(folder))
 
 
 def pytest_collectstart(collector):

@@ -32,7 +32,9 @@ def main(folder: Path) -> None:
         print(f"{name:34s} {minutes(int(seconds))}{'' if rc == '0' else f'   FAILED (exit {rc})'}")
     print(f"{'all stages':34s} {minutes(sum(int(s) for _, s, _ in rows))}")
 
-    nbval = {Path(f).stem: s for f, s in load(folder, "test")["files"].items() if f.endswith(".ipynb")}
+    # nbval executes a notebook in `make test`, or compares what the browser's Run All saved in test-e2e (.ci/run)
+    nbval = {Path(f).stem: s for stage in ("test", "test-e2e")
+             for f, s in load(folder, stage)["files"].items() if f.endswith(".ipynb")}
     browser = {m.group(1): s for t, s in load(folder, "test-e2e")["tests"].items() if (m := BROWSER_RUN_ALL.search(t))}
     if nbval or browser:
         print(f"\n{'notebook':34s} {'nbval':>6s} {'browser':>8s} {'both':>6s}")

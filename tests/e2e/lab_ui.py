@@ -1,8 +1,10 @@
 """What a learner does in JupyterLab, as Playwright steps: open a notebook, run all cells, read the outputs."""
 from __future__ import annotations
 
+import json
 import re
 import time
+from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -75,3 +77,21 @@ def broken_images(page) -> list[str]:
     """Output images that did not load (naturalWidth 0), by their alt or src."""
     return page.evaluate("""() => [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output img')]
         .filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.alt || img.src.slice(0, 60))""")
+
+
+def save_notebook(page, lab, name: str, timeout_s: float = 30) -> Path:
+    """File > Save Notebook (Ctrl+S), as a learner saves; returns the file once every code cell in it has run."""
+    page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
+    page.keyboard.press("Control+s")
+    path = lab.root / "notebooks" / name
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        except ValueError:  # the server is still writing it
+            cells = []
+        if cells and all(c["execution_count"] for c in cells):
+            return path
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name}: the saved file does not hold the run's outputs after {timeout_s:.0f} s")
+        page.wait_for_timeout(500)

@@ -1,20 +1,24 @@
 """The notebooks as a learner meets them: JupyterLab in Chromium with no internet, Run All Cells, widgets moved with
 the mouse. Every notebook in notebooks/ runs to its last cell; some get more checks (EXTRA, below).
 
-Screenshots of each step land in tests/e2e/screenshots/ and are kept (CI keeps them as artifacts).
+Screenshots of each step land in tests/e2e/screenshots/ and are kept (CI keeps them as artifacts). Each notebook is
+saved after its Run All into build/run-all/, where `make test-e2e` has nbval compare its outputs with the committed
+ones (tests/support/saved_outputs.py): the one execution of each notebook in CI serves both proofs.
 """
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import TIMES
-from lab_ui import broken_images, cell_with_source, open_notebook, outputs, run_all
+from conftest import REPO, TIMES
+from lab_ui import broken_images, cell_with_source, open_notebook, outputs, run_all, save_notebook
 from playwright.sync_api import expect
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = REPO / "notebooks"
+SAVED = REPO / "build" / "run-all"  # each notebook as saved after its Run All, for nbval's comparison
 
 
 def tagged_raising(path: Path) -> set[int]:
@@ -29,6 +33,8 @@ def test_run_all_reaches_the_last_cell(path, page, lab, screenshot):
     started = time.monotonic()
     run_all(page, raising=tagged_raising(path), timeout_s=600)
     TIMES[path.name] = time.monotonic() - started
+    SAVED.mkdir(parents=True, exist_ok=True)
+    shutil.copy(save_notebook(page, lab, path.name), SAVED / path.name)
     screenshot(page, "done")
     assert broken_images(page) == []
     EXTRA.get(path.stem[:2], lambda *args: None)(page, screenshot)
