@@ -73,6 +73,22 @@ def test_generate_button_equals_the_library_loop(explorer):
     explorer.top_k.value = 0
 
 
+def test_the_shown_call_is_model_generate_with_the_same_settings(explorer):
+    explorer.prompt.value = "The three primary colours are"
+    explorer.max_new_tokens.value, explorer.seed.value, explorer.repetition_penalty.value = 6, 5, 1.3
+    text = explorer.on_generate()
+    kwargs = explorer.generate_kwargs()
+    assert kwargs["top_k"] == 0 and "top_k=0" in explorer.call.value  # never generate's default of 50
+    ids = explorer.prompt_ids()
+    torch.manual_seed(5)
+    library = explorer.model.generate(ids, attention_mask=torch.ones_like(ids), **kwargs)
+    assert text == explorer.tokenizer.decode(library[0, ids.shape[1]:], skip_special_tokens=True)
+    explorer.num_beams.value = 3
+    assert explorer.generate_call() == "model.generate(input_ids, do_sample=False, num_beams=3, " \
+                                       "repetition_penalty=1.3, max_new_tokens=6)"
+    explorer.num_beams.value, explorer.repetition_penalty.value = 1, 1.0
+
+
 def test_beams_switch_sampling_off(explorer):
     explorer.num_beams.value = 3
     assert explorer.settings()["do_sample"] is False

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import math
+import random
+from contextlib import contextmanager
+from functools import lru_cache
 
 from . import Wrong, exercise
 from .fixtures import as_shape, close, config_for, tokenizer_for
@@ -50,11 +53,19 @@ def _visible_keys(visible_keys):
         raise Wrong("one short at every position: what about the token itself?")
     if got != [i + 1 for i in range(6)]:
         raise Wrong("a causal token sees the past, never the future; yours does not count that")
+    later = random.sample(range(6, 4096), 5)  # any position, not only the first few
+    try:
+        right_later = [visible_keys(i) for i in later] == [i + 1 for i in later]
+    except Exception:
+        right_later = False
+    if not right_later:
+        raise Wrong(f"right for positions 0 to 5, not for every position (try i = {later[0]})")
 
 
 @exercise("previous_token", "Write previous_token_score(weights): for one head's (query, key) map, the average "
                             "weight each token (except the first) gives to the token just before it.",
-          hints=("Row i of the map is what token i (the query) gives to every key; you want its entry for key i - 1.",
+          hints=("Rows are queries and columns are keys: find the cells of the map where a token looks at its left "
+                 "neighbour.",
                  "Those entries (i, i - 1) form a diagonal of the matrix, just below the main one.",
                  "weights.diagonal(offset=-1).mean()"),
           solution="""
@@ -66,9 +77,19 @@ def _visible_keys(visible_keys):
 def _previous_token(previous_token_score):
     import torch
 
-    weights = torch.softmax(torch.randn(7, 7, generator=torch.Generator().manual_seed(6)), dim=-1)
+    from .. import attention
+
+    for n in (7, random.randint(4, 12)):
+        weights = torch.softmax(torch.randn(n, n), dim=-1)
+        with recorded(attention, "head_patterns") as used:
+            got = float(previous_token_score(weights.clone()))
+        if used:
+            raise Wrong("labkit.attention.head_patterns does the lesson's work: read the entries from the map yourself")
+        _check_previous_token(weights, got)
+
+
+def _check_previous_token(weights, got):
     expected = float(weights.diagonal(offset=-1).mean())
-    got = float(previous_token_score(weights))
     if math.isclose(got, float(weights.diagonal(offset=1).mean()), rel_tol=1e-5):
         raise Wrong("that is the *next* token: rows are queries, columns are keys")
     if math.isclose(got, float(weights.diagonal().mean()), rel_tol=1e-5):
@@ -95,18 +116,29 @@ def _previous_token(previous_token_score):
 def _weights_by_hand(attention_weights):
     import torch
 
-    generator = torch.Generator().manual_seed(7)
-    q, k = torch.randn(5, 16, generator=generator) * 3, torch.randn(5, 16, generator=generator) * 3
-    expected = torch.softmax(q @ k.T / 16 ** 0.5, dim=-1)
-    got = torch.as_tensor(attention_weights(q.clone(), k.clone()))
+    for tokens, d in ((5, 16), (9, 64)):  # two head sizes: the scale must follow d
+        q, k = torch.randn(tokens, d) * 3, torch.randn(tokens, d) * 3
+        with TorchCalls() as calls:
+            got = torch.as_tensor(attention_weights(q.clone(), k.clone()))
+        if calls.names & READY_MADE:
+            raise Wrong("F.scaled_dot_product_attention does it for you: compute the weights step by step")
+        _check_weights(got, q, k, d)
+
+
+def _check_weights(got, q, k, d):
+    import torch
+
+    expected = torch.softmax(q @ k.T / d ** 0.5, dim=-1)
     if got.shape != expected.shape:
         raise Wrong(f"expected one weight per (query, key) pair, shape {tuple(expected.shape)}, got {tuple(got.shape)}")
     if close(got, torch.softmax(q @ k.T, dim=-1)):
         raise Wrong("right idea, but the scores are not scaled: large dot products make the softmax too peaked")
-    if close(got, torch.softmax(q @ k.T / 16 ** 0.5, dim=0)):
+    if close(got, torch.softmax(q @ k.T / d ** 0.5, dim=0)):
         raise Wrong("your columns sum to 1: each query's row must be the distribution")
-    if close(got, torch.softmax(q @ k.T / 16, dim=-1)):
+    if close(got, torch.softmax(q @ k.T / d, dim=-1)):
         raise Wrong("scaled too much: the usual scale grows more slowly than d")
+    if d != 16 and close(got, torch.softmax(q @ k.T / 4, dim=-1)):
+        raise Wrong("your scale is a fixed number: take it from the q and k you are given")
     if not close(got, expected):
         raise Wrong("not the scaled dot-product attention weights: check each step")
 
@@ -128,17 +160,76 @@ def _weights_by_hand(attention_weights):
           why="The default 'sdpa' implementation calls PyTorch's fused scaled_dot_product_attention, which returns "
               "only the result; 'eager' computes softmax(Q K^T / sqrt(d)) explicitly and can return it.")
 def _eager_model(attention_model):
+    from ..checkpoints import checkpoint
+
+    for role in ("encoder", "causal-lm"):  # two checkpoints: the one you are given must be the one loaded
+        model, config = attention_model(checkpoint(role)), config_for(role)
+        if (model.config.model_type, model.config.num_hidden_layers) != (config.model_type, config.num_hidden_layers):
+            raise Wrong("load the checkpoint you are given, not another model")
+        attentions = _attentions(model, role)
+        if not attentions:
+            raise Wrong(f"this model returned no attention weights ({attentions!r}): its attention implementation, "
+                        f"{model.config._attn_implementation!r}, never forms them")
+        expected = _reference_attentions(role)
+        if len(attentions) != len(expected) or attentions[0].shape != expected[0].shape:
+            raise Wrong("these attention weights do not have the checkpoint's shape: load the checkpoint as it is")
+        if not all(close(a, b) for a, b in zip(attentions, expected)):
+            raise Wrong("these weights are not the checkpoint's trained ones: load them from the checkpoint")
+
+
+def _attentions(model, role):
     import torch
+
+    inputs = tokenizer_for(role)("Attention, please.", return_tensors="pt")
+    with torch.no_grad():
+        return model(**inputs, output_attentions=True).attentions
+
+
+@lru_cache(maxsize=None)
+def _reference_attentions(role):
+    from transformers import AutoModel
 
     from ..checkpoints import checkpoint
 
-    model = attention_model(checkpoint("encoder"))
-    inputs = tokenizer_for("encoder")("Attention, please.", return_tensors="pt")
-    with torch.no_grad():
-        attentions = model(**inputs, output_attentions=True).attentions
-    if not attentions:
-        raise Wrong(f"this model returned no attention weights ({attentions!r}): its attention implementation, "
-                    f"{model.config._attn_implementation!r}, never forms them")
-    config = config_for("encoder")
-    if len(attentions) != config.num_hidden_layers or attentions[0].shape[1] != config.num_attention_heads:
-        raise Wrong("load the checkpoint you are given, not another model")
+    return _attentions(AutoModel.from_pretrained(checkpoint(role), attn_implementation="eager"), role)
+
+
+# what computes the attention weights for you: a check of a by-hand answer rejects them
+READY_MADE = {"scaled_dot_product_attention", "multi_head_attention_forward"}
+
+
+class TorchCalls:
+    """Records the name of every torch function called inside the block, however it was referenced."""
+
+    def __enter__(self):
+        from torch.overrides import TorchFunctionMode
+
+        calls = self
+
+        class Recording(TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                calls.names.add(getattr(func, "__name__", ""))
+                return func(*args, **(kwargs or {}))
+
+        self.names, self._mode = set(), Recording()
+        self._mode.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._mode.__exit__(*exc)
+
+
+@contextmanager
+def recorded(module, name):
+    """Records, in the list it yields, the calls of ``module.name`` made inside the block."""
+    calls, original = [], getattr(module, name)
+
+    def recording(*args, **kwargs):
+        calls.append(name)
+        return original(*args, **kwargs)
+
+    setattr(module, name, recording)
+    try:
+        yield calls
+    finally:
+        setattr(module, name, original)

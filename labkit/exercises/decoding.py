@@ -33,7 +33,8 @@ def _nucleus_size(answer):
 
 @exercise("top_k_1", "True or False: with top_k=1, sampling always gives the same text as greedy decoding, "
                      "whatever the temperature, top_p or seed.",
-          hints=("How many tokens are left to draw from after top_k=1?",
+          hints=("Try it in the explorer: top-k at 1, then move the temperature and top-p sliders and watch the dark "
+                 "bars.",
                  "Temperature rescales and top-p trims, but neither can change which single token is left.",
                  "A draw from one token with probability 1 always gives that token: the most likely one."),
           solution="""
@@ -42,10 +43,19 @@ def _nucleus_size(answer):
           why="top_k=1 leaves only the most likely token, with probability 1 after softmax; temperature keeps the "
               "order of the logits, so every draw is the greedy pick.")
 def _top_k_1(answer):
-    if not isinstance(answer, bool):
+    import numpy as np
+    import torch
+
+    one_bool = isinstance(answer, torch.Tensor) and answer.dtype == torch.bool and answer.numel() == 1
+    if not (isinstance(answer, (bool, np.bool_)) or one_bool):
         raise Wrong("answer True or False")
-    if answer is not True:
+    if not bool(answer):
         raise Wrong("think about what is left to draw from once top_k=1 has filtered the scores")
+
+
+# settings that change what sampling draws from, with the values that leave it alone (None: not set)
+NEUTRAL = {"min_p": (None,), "typical_p": (None, 1.0), "top_h": (None,), "epsilon_cutoff": (None, 0.0),
+           "eta_cutoff": (None, 0.0), "repetition_penalty": (None, 1.0), "no_repeat_ngram_size": (None, 0)}
 
 
 @exercise("sampling_config", "Make sampling_config, a GenerationConfig that samples with temperature 0.7 and top-p "
@@ -60,15 +70,29 @@ def _top_k_1(answer):
               sampling_config = GenerationConfig(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30)
           """,
           why="do_sample=True turns the scores into a draw; temperature and top_p then shape what is drawn from; "
-              "max_new_tokens counts only new tokens (max_length would count the prompt as well).")
+              "max_new_tokens counts only new tokens (max_length would count the prompt as well). top_k is left "
+              "unset, so model.generate samples with its default top_k=50 as well; add top_k=0 to cut with top-p "
+              "alone.")
 def _sampling_config(config):
+    import math
+
     from transformers import GenerationConfig
 
     if not isinstance(config, GenerationConfig):
         raise Wrong("make a transformers GenerationConfig object")
     if not config.do_sample:
         raise Wrong("this configuration decodes greedily: temperature and top_p are then ignored")
-    if config.temperature != 0.7 or config.top_p != 0.9:
+    if config.num_beams not in (None, 1):
+        raise Wrong(f"num_beams={config.num_beams} with sampling is beam sampling, another strategy: keep one beam")
+    if config.top_k == 1:
+        raise Wrong("top_k=1 leaves one token to draw from: that is greedy decoding again")
+    if config.top_k not in (None, 0, 50):
+        raise Wrong(f"top_k={config.top_k} adds a cut the task does not ask for")
+    changed = [name for name, neutral in NEUTRAL.items() if getattr(config, name, None) not in neutral]
+    if changed:
+        raise Wrong(f"{', '.join(changed)} also change what is drawn: the task asks for temperature and top_p only")
+    if not (math.isclose(config.temperature or 1.0, 0.7, rel_tol=1e-6)
+            and math.isclose(config.top_p or 1.0, 0.9, rel_tol=1e-6)):
         raise Wrong(f"temperature is {config.temperature} and top_p {config.top_p}: the task asks for 0.7 and 0.9")
     if config.max_new_tokens != 30:
         raise Wrong("the 30-token limit should count new tokens only, not the prompt")

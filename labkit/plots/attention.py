@@ -16,20 +16,20 @@ def attention_grid(attentions, tokens: Sequence[str], batch_index: int = 0, titl
     weights = stack(attentions, batch_index)
     check_tokens(weights, tokens)
     layers, heads, n = weights.shape[0], weights.shape[1], len(tokens)
-    size = 1.05 if n <= 12 else 1.4
+    size = 1.05 if n <= 12 else 1.6
     fig, axes = plt.subplots(layers, heads, figsize=(heads * size + 1.2, layers * size + 1.0), squeeze=False)
     for layer in range(layers):
         for head in range(heads):
             ax = axes[layer][head]
             ax.imshow(weights[layer, head].numpy(), vmin=0, vmax=1, cmap="viridis")
-            ax.set_xticks(range(n), tokens if layer == layers - 1 else [""] * n, rotation=90, fontsize=5)
-            ax.set_yticks(range(n), tokens if head == 0 else [""] * n, fontsize=5)
+            ax.set_xticks(range(n), tokens if layer == layers - 1 else [""] * n, rotation=90, fontsize=6.5)
+            ax.set_yticks(range(n), tokens if head == 0 else [""] * n, fontsize=6.5)
             ax.tick_params(length=0)
             ax.grid(False)
             if layer == 0:
-                ax.set_title(f"head {head}", fontsize=7)
+                ax.set_title(f"head {head}", fontsize=10)
             if head == 0:
-                ax.set_ylabel(f"layer {layer}", fontsize=7)
+                ax.set_ylabel(f"layer {layer}", fontsize=10)
     fig.suptitle(title or f"Attention weights: {layers} layers x {heads} heads (rows: query, columns: key)")
     fig.tight_layout()
     return fig
@@ -86,23 +86,29 @@ def representation_drift(hidden_states, tokens: Sequence[str], batch_index: int 
     """How each token's vector changes through the layers: cosine similarity of layer l with layer l-1 (left), and
     with the embedding it started from (right)."""
     step, start = layer_similarity(hidden_states, tokens, batch_index)
-    fig, (left, right) = _plt().subplots(1, 2, figsize=(11, 3.6))
-    for t, token in enumerate(tokens):
-        left.plot(range(1, len(start)), step[:, t].numpy(), marker=".", label=token)
-        right.plot(range(len(start)), start[:, t].numpy(), marker=".", label=token)
-    left.set_title("similarity to the previous layer")
-    right.set_title("similarity to the token's embedding (layer 0)")
+    plt = _plt()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4), layout="constrained")
+    colours = plt.get_cmap("tab20").colors
+    for t, token in enumerate(tokens):  # 20 colours, then a new line style: every token its own line
+        style = dict(marker=".", color=colours[t % 20], linestyle=("-", "--", ":")[t // 20 % 3], label=f"{t} {token}")
+        left.plot(range(1, len(start)), step[:, t].numpy(), **style)
+        right.plot(range(len(start)), start[:, t].numpy(), **style)
+    left.set_title("similarity to the previous hidden state")
+    right.set_title("similarity to the token's embedding (hidden_states[0])")
     for ax in (left, right):
-        ax.set_xlabel("layer")
+        ax.set_xlabel("i in hidden_states[i] (0 = embeddings, i = after layer i - 1)")
         ax.set_ylabel("cosine similarity")
-    right.legend(fontsize=7, ncol=2, loc="lower left")
-    fig.tight_layout()
+    fig.legend(*right.get_legend_handles_labels(), fontsize=7, ncol=2, loc="outside right upper",
+               title="position, token")
     return fig
 
 
-def attention_flow(tokens: int, hidden: int, heads: int, head_size: int, kv_heads: int | None = None):
+def attention_flow(tokens: int, hidden: int, heads: int, head_size: int, kv_heads: int | None = None,
+                   bias: bool = False, norm: str | None = None, rotary: bool = False):
     """The path of one attention layer as boxes and arrows, with this model's shapes: X -> Q, K, V ->
-    softmax(Q K^T / sqrt(d) + mask) -> weights . V -> heads joined -> output projection, added to X."""
+    softmax(Q K^T / sqrt(d) + mask) -> weights . V -> heads joined -> output projection, added to X.
+    ``bias``: the projections add a bias (BERT); ``norm``: "pre" (RMSNorm before attention, Llama) or "post"
+    (LayerNorm after the residual, BERT); ``rotary``: queries and keys rotated by position (RoPE)."""
     from matplotlib.patches import FancyBboxPatch
 
     kv_heads = kv_heads or heads
@@ -111,14 +117,22 @@ def attention_flow(tokens: int, hidden: int, heads: int, head_size: int, kv_head
     ax.set_ylim(0, 4.3)
     ax.axis("off")
     width, height = 1.95, 0.9
+    x = "X'" if norm == "pre" else "X"
+
+    def projection(name):
+        linear = f"{x} W_{name}" + (f" + b_{name}" if bias else "")
+        return f"RoPE({linear})" if rotary and name in "QK" else linear
+
     boxes = {  # name: (left, bottom, text)
-        "x": (0.1, 1.8, f"X: the layer's input\n({tokens} tokens, {hidden})"),
-        "q": (2.55, 3.1, f"Q = X W_Q\n({heads} heads, {tokens}, {head_size})"),
-        "k": (2.55, 1.8, f"K = X W_K\n({kv_heads} heads, {tokens}, {head_size})"),
-        "v": (2.55, 0.5, f"V = X W_V\n({kv_heads} heads, {tokens}, {head_size})"),
+        "x": (0.1, 1.8, f"X: the layer's input\n({tokens} tokens, {hidden})"
+                        + ("\nX' = RMSNorm(X)" if norm == "pre" else "")),
+        "q": (2.55, 3.1, f"Q = {projection('Q')}\n({heads} heads, {tokens}, {head_size})"),
+        "k": (2.55, 1.8, f"K = {projection('K')}\n({kv_heads} heads, {tokens}, {head_size})"),
+        "v": (2.55, 0.5, f"V = {projection('V')}\n({kv_heads} heads, {tokens}, {head_size})"),
         "w": (5.0, 2.45, f"weights = softmax(\nQ K\u1d40 / \u221a{head_size} + mask)\n({heads}, {tokens}, {tokens})"),
         "o": (7.45, 1.8, f"weights \u00b7 V, heads joined\n({tokens}, {heads} x {head_size})"),
-        "y": (9.9, 1.8, f"W_O, then + X\n({tokens}, {hidden})"),
+        "y": (9.9, 1.8, ("W_O + b_O" if bias else "W_O") + ", then + X"
+                        + ("\nthen LayerNorm" if norm == "post" else "") + f"\n({tokens}, {hidden})"),
     }
     for left, bottom, text in boxes.values():
         ax.add_patch(FancyBboxPatch((left, bottom), width, height, boxstyle="round,pad=0.05", facecolor="#deebf7",

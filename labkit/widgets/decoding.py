@@ -52,6 +52,8 @@ class DecodingExplorer:
         self.chart = w.Image(format="png", layout=w.Layout(width="720px"))
         # the chart's numbers as text, under it: readable without the picture (screen readers, tests)
         self.readout = w.HTML(layout=w.Layout(width="720px"))
+        # the transformers call the settings stand for, under the chart
+        self.call = w.HTML(layout=w.Layout(width="720px"))
         self.figure = Figure(figsize=(9, 3.4), dpi=100)
         self.canvas = FigureCanvasAgg(self.figure)
         self.ax = self.figure.add_subplot()
@@ -72,6 +74,23 @@ class DecodingExplorer:
         return dict(do_sample=self.do_sample.value and beams == 1, temperature=self.temperature.value,
                     top_k=self.top_k.value, top_p=self.top_p.value, repetition_penalty=self.repetition_penalty.value,
                     num_beams=beams, max_new_tokens=self.max_new_tokens.value)
+
+    def generate_kwargs(self) -> dict:
+        """The keyword arguments of the ``model.generate`` call these settings stand for. When sampling, top_k is
+        always given: left out, generate would cut to its default of 50 tokens, while the slider's 0 means no cut."""
+        s = self.settings()
+        kwargs = dict(do_sample=s["do_sample"])
+        if s["do_sample"]:
+            kwargs.update(temperature=round(s["temperature"], 4), top_k=s["top_k"], top_p=round(s["top_p"], 4))
+        elif s["num_beams"] > 1:
+            kwargs["num_beams"] = s["num_beams"]
+        if s["repetition_penalty"] != 1.0:
+            kwargs["repetition_penalty"] = round(s["repetition_penalty"], 4)
+        return {**kwargs, "max_new_tokens": s["max_new_tokens"]}
+
+    def generate_call(self) -> str:
+        """``model.generate(input_ids, ...)`` with these settings, as code."""
+        return "model.generate(input_ids, " + ", ".join(f"{k}={v!r}" for k, v in self.generate_kwargs().items()) + ")"
 
     def prompt_ids(self) -> torch.Tensor:
         ids = self.tokenizer(self.prompt.value, return_tensors="pt").input_ids
@@ -128,6 +147,7 @@ class DecodingExplorer:
         best = int(after.argmax())
         self.readout.value = escape(f"{kept} · most likely next token: {self.tokenizer.decode(best)!r} "
                                     f"at {float(after[best]):.1%}")
+        self.call.value = f"<small>Generate runs the same as</small> <code>{escape(self.generate_call())}</code>"
         self.chart.value = self.render_png()
         return self.figure
 
@@ -201,5 +221,5 @@ class DecodingExplorer:
 
         left = w.VBox(self.controls + [w.HBox([self.button, self.compare_button])])
         # side by side on a wide screen, the chart under the controls on a narrow one
-        row = w.HBox([left, w.VBox([self.chart, self.readout])], layout=w.Layout(flex_flow="row wrap"))
+        row = w.HBox([left, w.VBox([self.chart, self.readout, self.call])], layout=w.Layout(flex_flow="row wrap"))
         return w.VBox([row, self.output])

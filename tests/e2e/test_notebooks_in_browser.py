@@ -55,7 +55,8 @@ def doctor_reports_no_failure(page, screenshot):
 
 def temperature_slider_redraws_chart_and_text(page, screenshot):
     cell = cell_with_source(page, "explorer.widget()")
-    chart, readout = cell.locator("img.widget-image"), cell.locator(".widget-image ~ .widget-html")
+    # the readout is right under the chart (the generate call the settings stand for comes next)
+    chart, readout = cell.locator("img.widget-image"), cell.locator(".widget-image + .widget-html")
     generated = cell.locator(".widget-html").last
     slider = cell.locator(".widget-slider").filter(has_text="temperature")
     cell.scroll_into_view_if_needed()
