@@ -13,7 +13,11 @@ from .assets import asset, is_ready
 
 
 class TokenView:
-    """A text with its token boundaries made visible: coloured boxes in a notebook, `tok|tok|tok` as plain text."""
+    """A text with its token boundaries made visible: coloured boxes in a notebook, `tok|tok|tok` as plain text.
+
+    A byte-level tokenizer can split one character (an emoji's 4 UTF-8 bytes) over several tokens, which then share
+    that character's span of the text: each such token shows only its own bytes (``\\xa4``), and the character they
+    spell follows the group once, outside the boxes."""
 
     COLOURS = ("#fde0dd", "#deebf7", "#e5f5e0", "#fff7bc", "#efedf5")
 
@@ -22,11 +26,22 @@ class TokenView:
         self.name = getattr(tokenizer, "name_or_path", type(tokenizer).__name__).rstrip("/").split("/")[-1]
         self.ids = encoded["input_ids"]
         self.tokens = tokenizer.convert_ids_to_tokens(self.ids)
+        spans = [tuple(span) for span in encoded["offset_mapping"]]
         # each token's piece of the original text (special tokens have an empty span, and an unknown token stands
         # for text it cannot spell: show the token itself)
         unknown = getattr(tokenizer, "unk_token", None)
-        self.pieces = [text[s:e] if e > s and tok != unknown else tok
-                       for tok, (s, e) in zip(self.tokens, encoded["offset_mapping"])]
+        self.pieces = [text[s:e] if e > s and tok != unknown else tok for tok, (s, e) in zip(self.tokens, spans)]
+        self.characters = {}  # index of the last token of a group that splits characters -> the text they spell
+        k = 0
+        while k < len(spans):
+            end = k
+            while end + 1 < len(spans) and spans[end + 1][0] < spans[end][1] and spans[end + 1][1] > spans[end + 1][0]:
+                end += 1  # the next token starts inside this one's span: they share a character
+            if end > k:
+                for j in range(k, end + 1):
+                    self.pieces[j] = _own_bytes(self.tokens[j])
+                self.characters[end] = text[spans[k][0]:max(e for _, e in spans[k:end + 1])].strip()
+            k = end + 1
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -40,8 +55,31 @@ class TokenView:
         boxes = "".join(
             f'<span title="{escape(tok)} = id {i}" style="background:{self.COLOURS[k % len(self.COLOURS)]};'
             f'border-radius:3px;padding:1px 2px;margin:0 1px;font-family:monospace">{escape(piece)}</span>'
+            + (f'<small style="color:#666">(= {escape(self.characters[k])})</small>' if k in self.characters else "")
             for k, (tok, i, piece) in enumerate(zip(self.tokens, self.ids, self.pieces)))
         return f"<div><b>{escape(self.name)}</b> · {len(self)} tokens<br>{boxes}</div>"
+
+
+def _byte_map() -> dict[str, int]:
+    """GPT-2's byte-level alphabet: the printable character that stands for each of the 256 byte values."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    chars, extra = {}, 0
+    for byte in range(256):
+        if byte in printable:
+            chars[chr(byte)] = byte
+        else:
+            chars[chr(256 + extra)] = byte
+            extra += 1
+    return chars
+
+
+def _own_bytes(token: str) -> str:
+    """A byte-level token's own bytes, as text where they spell whole characters and as \\x.. escapes where they
+    are part of one (the token itself when it is not byte-level)."""
+    chars = _byte_map()
+    if not all(c in chars for c in token):
+        return token
+    return bytes(chars[c] for c in token).decode("utf-8", errors="backslashreplace")
 
 
 # ---------------------------------------------------------------- bertviz, offline

@@ -34,3 +34,18 @@ def test_without_the_scripts_the_view_is_unchanged_and_says_why(empty_home, caps
 def test_anything_but_a_bertviz_view_is_refused(wrong):
     with pytest.raises(ValueError, match="html_action='return'"):
         views.offline(wrong)
+
+
+def test_token_view_shows_a_character_split_over_byte_tokens_once(prepared):
+    from transformers import AutoTokenizer
+
+    from labkit import checkpoint
+
+    tok = AutoTokenizer.from_pretrained(checkpoint("causal-lm"))
+    view = views.TokenView(tok, "the 🤗 tokenizers")
+    assert view.pieces[0] == "the" and view.pieces[-1] == "izers"
+    split = [piece for piece in view.pieces if "\\x" in piece]  # the emoji's 4 bytes, each token its own
+    assert len(split) == 3 and "".join(split).replace(" ", "") == "\\xf0\\x9f\\xa4\\x97"
+    html = view._repr_html_()
+    assert html.count("🤗") == 1 and html.count("<span") == len(view)
+    assert list(view.characters.values()) == ["🤗"]

@@ -153,7 +153,9 @@ def _new_head(load_classifier):
             raise Wrong(f"asked for {num_labels} labels, the head gives {outputs} scores (config.num_labels "
                         f"{model.config.num_labels}): the head is sized when the model is built, so tell "
                         "from_pretrained how many")
-        body = model.base_model.state_dict()
-        if body.keys() != pretrained.keys() or not all(torch.equal(body[k], pretrained[k]) for k in pretrained):
+        body = model.base_model.state_dict()  # loaded in another dtype (dtype=torch.bfloat16) is right too:
+        # compare with the pretrained weights cast to that dtype, which rounds them the way loading does
+        if body.keys() != pretrained.keys() or not all(torch.equal(body[k], pretrained[k].to(body[k].dtype))
+                                                       for k in pretrained):
             raise Wrong("the body's weights are not the kit's pretrained encoder: random weights (from_config) or "
                         "a checkpoint that was already fine-tuned?")

@@ -24,18 +24,26 @@ from .fixtures import tokenizer_for
           why="add_special_tokens=False leaves out [CLS]/[SEP] (MiniLM) or any template tokens, so what is counted "
               "is the text's own sub-word tokens, the same for every tokenizer API.")
 def _count_tokens(count_tokens):
-    texts = ["Tokenizers split text into pieces.", "unbelievably tokenizable!!", "Hello world"]
-    for name, tokenizer in (("MiniLM", tokenizer_for("encoder")), ("SmolLM2", tokenizer_for("causal-lm")),
-                            ("a SmolLM2 that adds one start token", _with_start_token())):
+    # a text can hold a special token of its own: SmolLM2's chat texts end every turn with <|im_end|>
+    texts = ["Tokenizers split text into pieces.", "unbelievably tokenizable!!", "Hello world",
+             "<|im_end|> ends every chat turn"]
+    for name, tokenizer in (("MiniLM's tokenizer", tokenizer_for("encoder")),
+                            ("SmolLM2's tokenizer", tokenizer_for("causal-lm")),
+                            ("a SmolLM2 tokenizer made to add one start token", _with_start_token())):
         for text in texts:
             got, expected = count_tokens(tokenizer, text), len(tokenizer(text, add_special_tokens=False).input_ids)
-            with_special = len(tokenizer(text).input_ids)
+            ids = tokenizer(text).input_ids
+            with_special = len(ids)
             if got == expected:
                 continue
             if got == with_special:
-                raise Wrong(f"you count the special tokens {name}'s tokenizer adds ([CLS] ... [SEP] for MiniLM) too")
+                raise Wrong(f"you count the special tokens the tokenizer adds around the text too ({name} adds "
+                            f"{with_special - expected}; MiniLM's adds [CLS] ... [SEP])")
+            if got == sum(i not in tokenizer.all_special_ids for i in ids):
+                raise Wrong(f"dropping every special id also drops special tokens written in the text itself: "
+                            f"{text!r} holds one, and it is one of the text's own tokens")
             if got == with_special - 2:
-                raise Wrong(f"you subtract two special tokens, but {name}'s tokenizer adds {with_special - expected}: "
+                raise Wrong(f"you subtract two special tokens, but {name} adds {with_special - expected}: "
                             "how many a tokenizer adds depends on the tokenizer")
             if got == len(text.split()):
                 raise Wrong("tokens are not words: a word can become several sub-word tokens")
@@ -57,8 +65,8 @@ def _with_start_token():
 @exercise("special_ids", "Write special_ids(tokenizer) that returns (first_id, last_id): the ids the tokenizer puts "
                          "around every sentence, read from the tokenizer (it is checked on MiniLM's tokenizer and on "
                          "tokenizers with other vocabularies).",
-          hints=("Encode any sentence and look at the two ends of input_ids; then find where the tokenizer itself "
-                 "keeps those two ids, so that no number is typed in.",
+          hints=("A tokenizer knows its own special tokens: it keeps each one, and its id, in attributes of its "
+                 "own, so that no number needs to be typed in.",
                  "BERT-style tokenizers name them: one token classifies (it opens the sequence), one separates (it "
                  "closes it); every special token has a ..._token_id attribute.",
                  "(tokenizer.cls_token_id, tokenizer.sep_token_id), or the first and last of tokenizer(text).input_ids."),
@@ -110,7 +118,8 @@ def _wrapping_tokenizer(first: str, last: str, seed: int):
 
 
 @exercise("pad_fraction", "Write pad_fraction(batch) that returns the share of positions in a padded batch "
-                          "(a tokenizer output with attention_mask) that are padding.",
+                          "(a tokenizer output with attention_mask, as tensors or as Python lists: write it for "
+                          "either) that are padding.",
           hints=("Which part of the tokenizer's output marks, position by position, what is real and what is "
                  "padding?",
                  "attention_mask is 1 for real tokens and 0 for padding; the pad token's id is not a safe test, "
@@ -124,16 +133,32 @@ def _wrapping_tokenizer(first: str, last: str, seed: int):
           why="The attention mask is the tokenizer's own record of which positions it padded; counting pad ids "
               "over-counts whenever the pad token also occurs in the text.")
 def _pad_fraction(pad_fraction):
+    try:
+        _pad_fraction_on(pad_fraction, "pt")
+    except Wrong:
+        raise
+    except Exception as on_tensors:  # written for plain-list masks (row.count(0))? give it the same batches as lists
+        try:
+            _pad_fraction_on(pad_fraction, None)
+        except Wrong:
+            raise
+        except Exception:
+            raise on_tensors from None
+
+
+def _pad_fraction_on(pad_fraction, return_tensors):
+    import torch
+
     batches = [  # SmolLM2 pads with <|im_end|>, which is also a real token in its chat texts
         (tokenizer_for("encoder"), ["a short one", "a much longer sentence with quite a few more words in it", "hi"]),
         (tokenizer_for("causal-lm"), ["<|im_end|> ends every chat turn", "hi"]),
     ]
     for tokenizer, texts in batches:
-        batch = tokenizer(texts, padding=True, return_tensors="pt")
-        mask = batch["attention_mask"]
+        batch = tokenizer(texts, padding=True, return_tensors=return_tensors)
+        mask, input_ids = torch.as_tensor(batch["attention_mask"]), torch.as_tensor(batch["input_ids"])
         expected = float((mask == 0).sum() / mask.numel())
         got = float(pad_fraction(batch))
-        pad_ids = float((batch["input_ids"] == tokenizer.pad_token_id).sum() / mask.numel())
+        pad_ids = float((input_ids == tokenizer.pad_token_id).sum() / mask.numel())
         if math.isclose(got, 1 - expected, rel_tol=1e-6):
             raise Wrong("that is the share of real tokens, the opposite of padding")
         if math.isclose(got, pad_ids, rel_tol=1e-6) and not math.isclose(got, expected, rel_tol=1e-6):
