@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .checkpoints import model_source
-from .settings import best_device, kit_home, settings, unreachable
+from .settings import best_device, kit_home, settings, shown, unreachable
 
 INSTALL_HINT = "run `make install` in the course folder (or `pip install -r requirements.lock`)"
 
@@ -143,7 +143,7 @@ def check_assets() -> list[Check]:
     for asset in assets():
         why = problem(asset, home)
         if why is None:
-            checks.append(Check("OK", f"offline {asset.name}", str(home / asset.folder)))
+            checks.append(Check("OK", f"offline {asset.name}", shown(home / asset.folder)))
         elif run is not None:  # `labkit prepare` is on it (in the background after `make lab`)
             doing = describe(run) if run["asset"] == asset.name else "waiting its turn"
             checks.append(Check("WARN", f"offline {asset.name}", f"{why}; `labkit prepare` is {doing}",

@@ -21,17 +21,19 @@ def _same_device(to_model_device):
     import torch
     from transformers import BatchEncoding
 
-    model = tiny_model("bert").to("meta")  # a device no one types by hand: only model.device finds it
-    inputs = BatchEncoding({"input_ids": torch.tensor([[1, 2, 3]]), "attention_mask": torch.ones(1, 3).long()})
-    got = to_model_device(model, inputs)
-    if got is None:
-        raise Wrong("your function returns nothing: return the moved inputs (.to() returns them)")
-    if not hasattr(got, "items"):
-        raise Wrong("return the whole tokenizer output (input_ids and attention_mask), not one tensor")
-    devices = {str(v.device) for v in got.values()}
-    if devices != {str(model.device)}:
-        raise Wrong(f"the model was on a device you did not expect ({model.device}) and your tensors ended on "
-                    f"{', '.join(sorted(devices))}: ask the model where it is instead of naming a device")
+    for model in (tiny_model("bert").to("meta"), tiny_model("bert")):  # meta: a device no one types by hand
+        inputs = BatchEncoding({"input_ids": torch.tensor([[1, 2, 3]]), "attention_mask": torch.ones(1, 3).long()})
+        got = to_model_device(model, inputs)
+        if got is None:
+            raise Wrong("your function returns nothing: return the moved inputs (.to() returns them)")
+        if not hasattr(got, "items"):
+            raise Wrong("return the whole tokenizer output (input_ids and attention_mask), not one tensor")
+        if set(got.keys()) != set(inputs.keys()):
+            raise Wrong("return the whole tokenizer output: input_ids and attention_mask, both moved")
+        devices = {str(v.device) for v in got.values()}
+        if devices != {str(model.device)}:
+            raise Wrong(f"the check put the model on {model.device}, and your tensors ended on "
+                        f"{', '.join(sorted(devices))}: ask the model where it is instead of naming a device")
 
 
 @exercise("labels_of", "Write labels_of(texts) that classifies a list of texts with a sentiment-analysis pipeline "
@@ -53,23 +55,25 @@ def _same_device(to_model_device):
 def _labels_of(labels_of):
     texts = ["I love this, it is wonderful!", "This is the worst flight I have ever taken.", "ok",
              "The gate changed twice and nobody told us."]
-    expected = [r["label"] for r in pipeline_for("sentiment-analysis", "sentiment")(texts)]
-    try:
-        got = labels_of(texts)
-    except OSError as err:
-        raise Wrong(f"loading failed ({err.__class__.__name__}): a pipeline without model= looks for its default "
-                    "model on the Hub; name the kit's sentiment model") from None
-    got = list(got)
-    if got and isinstance(got[0], dict):
-        raise Wrong("you return the pipeline's dicts; the exercise asks for the label of each text only")
-    if len(got) != len(texts):
-        raise Wrong(f"{len(texts)} texts in, {len(got)} labels out: one label per text")
-    if got != expected:
-        raise Wrong("some labels differ from the kit's sentiment model: is your pipeline using that model?")
+    for batch in (texts, texts[::-1]):  # two orders: a list typed in for the first one fails the second
+        expected = [r["label"] for r in pipeline_for("sentiment-analysis", "sentiment")(batch)]
+        try:
+            got = labels_of(batch)
+        except OSError as err:
+            raise Wrong(f"loading failed ({err.__class__.__name__}): a pipeline without model= looks for its "
+                        "default model on the Hub; name the kit's sentiment model") from None
+        got = list(got)
+        if got and isinstance(got[0], dict):
+            raise Wrong("you return the pipeline's dicts; the exercise asks for the label of each text only")
+        if len(got) != len(batch):
+            raise Wrong(f"{len(batch)} texts in, {len(got)} labels out: one label per text")
+        if got != expected:
+            raise Wrong("some labels differ from the kit's sentiment model: is your pipeline using that model, on "
+                        "the texts it is given?")
 
 
-@exercise("parameter_count", "How many parameters (numbers the model learned) does the encoder have? Ask the model "
-                             "itself rather than adding them up by hand.",
+@exercise("parameter_count", "How many parameters (numbers the model learned) does the encoder have? Give the exact "
+                             "count; the model can count its own parameters.",
           hints=("A PreTrainedModel can count its own parameters: look for a method whose name says so.",
                  "Load the encoder with AutoModel.from_pretrained(labkit.checkpoint('encoder')) and call its "
                  "num_parameters() method.",
@@ -83,13 +87,19 @@ def _labels_of(labels_of):
           why="num_parameters() adds up numel() over every weight tensor (embeddings, attention, feed-forward, "
               "norms): the size people quote for a model.")
 def _parameter_count(answer):
+    import numbers
+
     from .fixtures import model_for
 
     model = model_for("encoder")
-    expected = model.num_parameters()
-    if isinstance(answer, float) and answer < 1000:
-        raise Wrong("that looks like millions: give the exact number of parameters, an integer")
-    if answer == len(list(model.parameters())):
+    value = answer.item() if hasattr(answer, "item") and getattr(answer, "ndim", 0) == 0 else answer  # numpy, torch
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise Wrong("give the count as one number")
+    if value == len(list(model.parameters())):
         raise Wrong("that counts weight tensors; each tensor holds many parameters (its numel())")
-    if not isinstance(answer, int) or answer != expected:
+    if value < 1000:
+        raise Wrong("that looks like millions: give the exact number of parameters, an integer")
+    if value == model.num_parameters(exclude_embeddings=True):
+        raise Wrong("that leaves the embeddings out: they are parameters the model learned too")
+    if value != model.num_parameters():
         raise Wrong("not the encoder's count: load the kit's encoder and let it count")

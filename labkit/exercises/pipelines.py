@@ -2,9 +2,27 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 from . import Wrong, exercise
 from .fixtures import close, config_for, pipeline_for
+
+
+@contextmanager
+def torch_functions():
+    """Records, in the list it yields, the name of every torch function and tensor method called inside the block,
+    however the answer refers to it (an alias, functools.partial, a module such as nn.Softmax)."""
+    from torch.overrides import TorchFunctionMode
+
+    names = []
+
+    class Recorder(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            names.append(getattr(func, "__name__", repr(func)))
+            return func(*args, **(kwargs or {}))
+
+    with Recorder():
+        yield names
 
 
 @exercise("softmax", "Write probabilities(logits) that turns a (batch, classes) tensor of logits into "
@@ -25,16 +43,22 @@ from .fixtures import close, config_for, pipeline_for
 def _softmax(probabilities):
     import torch
 
-    called = getattr(getattr(probabilities, "__code__", None), "co_names", ())  # the names its code uses
-    if any(name.lower() == "softmax" for name in called):
-        raise Wrong("the point of the exercise is the formula itself: write it without calling a softmax")
     torch.manual_seed(0)
-    large = torch.tensor([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]])  # exp() of these overflows
-    for logits in (torch.randn(2, 3), torch.randn(4, 5) * 3, large):
-        got = torch.as_tensor(probabilities(logits))
+    overflowing = torch.tensor([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]])  # exp() of these overflows
+    rows_apart = torch.tensor([[1000.0, 1001.0, 1002.0], [0.0, 1.0, 2.0]])  # one shift for both rows underflows row 2
+    for logits in (torch.randn(2, 3), torch.randn(4, 5) * 3, overflowing, rows_apart):
+        with torch_functions() as called:
+            got = probabilities(logits.clone())
+        if any("softmax" in name for name in called):
+            raise Wrong("the point of the exercise is the formula itself: write it without a ready-made softmax "
+                        "(log_softmax included)")
+        got = torch.as_tensor(got)
         if got.shape != logits.shape:
             raise Wrong(f"expected shape {tuple(logits.shape)}, got {tuple(got.shape)}: one probability per class")
         if not torch.isfinite(got).all():
+            if logits is rows_apart:
+                raise Wrong("two rows far apart (logits near 1000 and near 0) give nan: a shift shared by the whole "
+                            "batch makes every exp() of the lower row 0. Each row needs its own shift")
             raise Wrong("with large logits (1000 and more) you get nan or inf: exp() overflows. Adding the same "
                         "number to every logit of a row does not change the result")
         if not close(got.sum(-1), torch.ones(len(logits))):
@@ -60,17 +84,23 @@ def _softmax(probabilities):
 def _to_labels(to_labels):
     import torch
 
-    id2label = config_for("sentiment").id2label
-    logits = torch.tensor([[2.0, 0.1, -1.0], [-0.5, 0.2, 3.0], [0.0, 1.5, 0.3]])
-    got = to_labels(logits, id2label)
-    expected = [id2label[i] for i in logits.argmax(-1).tolist()]
-    if isinstance(got, torch.Tensor) or (got and not isinstance(list(got)[0], str)):
-        raise Wrong("return label names such as 'positive', not class numbers")
-    if list(got) != expected:
-        raise Wrong("some rows got the wrong label: which logit in a row decides the prediction?")
+    torch.manual_seed(2)
+    numbered = {i: f"class {i}" for i in range(5)}  # not the sentiment model's names: use the id2label you are given
+    for logits, id2label in ((torch.randn(4, 5), numbered), (torch.randn(6, 3) * 2, config_for("sentiment").id2label)):
+        got = to_labels(logits, id2label)
+        expected = [id2label[i] for i in logits.argmax(-1).tolist()]
+        if isinstance(got, torch.Tensor) or (len(got) and not isinstance(list(got)[0], str)):
+            raise Wrong("return label names such as 'positive', not class numbers")
+        got = list(got)
+        if len(got) != len(logits):
+            raise Wrong(f"{len(logits)} rows of logits in, {len(got)} labels out: one label per row, chosen among "
+                        "that row's classes")
+        if got != expected:
+            raise Wrong("some rows got the wrong label: which logit in a row decides the prediction?")
 
 
-@exercise("cosine", "Write cosine(a, b) that returns the cosine similarity of two 1-D embedding tensors.",
+@exercise("cosine", "Write cosine(a, b) that returns the cosine similarity of two 1-D embedding tensors, from its "
+                    "formula (without a ready-made cosine_similarity).",
           hints=("Cosine similarity compares directions, not lengths: two vectors pointing the same way score 1.",
                  "It is the dot product divided by the product of both vectors' lengths (norms).",
                  "(a @ b) / (a.norm() * b.norm())"),
@@ -84,13 +114,25 @@ def _cosine(cosine):
     import torch
 
     torch.manual_seed(1)
-    for a, b in ((torch.randn(384), torch.randn(384)), (torch.tensor([3.0, 4.0]), torch.tensor([6.0, 8.0]))):
-        got = float(cosine(a, b))
+    same_way = (torch.tensor([3.0, 4.0]), torch.tensor([6.0, 8.0]))
+    opposite = (torch.tensor([1.0, 0.0]), torch.tensor([-2.0, 0.0]))
+    for a, b in (same_way, opposite, *((torch.randn(384), torch.randn(384)) for _ in range(3))):
+        with torch_functions() as called:
+            got = float(cosine(a.clone(), b.clone()))
+        if "cosine_similarity" in called:
+            raise Wrong("the point of the exercise is the formula itself: write it without a ready-made "
+                        "cosine_similarity")
         expected = float(torch.nn.functional.cosine_similarity(a, b, dim=0))
-        if math.isclose(got, float(a @ b), rel_tol=1e-4) and not math.isclose(got, expected, rel_tol=1e-4):
+        if math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-6):
+            continue
+        if math.isclose(got, float(a @ b), rel_tol=1e-4):
             raise Wrong("that is the dot product: it grows with the vectors' lengths, and cosine must not")
-        if not math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-6):
+        if expected < 0 <= got:
+            raise Wrong("vectors pointing opposite ways, such as (1, 0) and (-2, 0), must give -1.0: the cosine "
+                        "keeps its sign")
+        if a is same_way[0]:
             raise Wrong("two vectors pointing the same way, such as (3, 4) and (6, 8), must give 1.0")
+        raise Wrong("not the cosine of the angle yet: compare with the formula in the hints")
 
 
 @exercise("sentence_vectors", "Write sentence_vectors(texts) that returns one vector per text, shape (texts, hidden): "
@@ -117,13 +159,15 @@ def _sentence_vectors(sentence_vectors):
     texts = ["The flight was delayed.", "Our plane left late, and the crew apologised twice."]
     outputs = pipeline_for("feature-extraction", "encoder")(texts)
     expected = np.stack([np.array(o)[0].mean(axis=0) for o in outputs])
-    got = np.asarray(sentence_vectors(texts), dtype=np.float32)
+    got = sentence_vectors(texts)
+    tol = 1e-2 if str(getattr(got, "dtype", "")).endswith("float16") else 1e-4  # float16 / bfloat16 keep ~3 digits
+    got = np.asarray(got.float() if hasattr(got, "detach") else got, dtype=np.float32)
     if got.ndim != 2:
         raise Wrong("one vector per text: pool the token vectors into one, shape (texts, hidden)")
     if got.shape != expected.shape:
         raise Wrong(f"expected shape {expected.shape} (texts, hidden), got {got.shape}")
     first = np.stack([np.array(o)[0][0] for o in outputs])
-    if np.allclose(got, first, atol=1e-4):
+    if np.allclose(got, first, atol=tol, rtol=tol):
         raise Wrong("that is the first token's vector ([CLS]) only: the exercise asks for the mean over all tokens")
-    if not np.allclose(got, expected, atol=1e-4):
+    if not np.allclose(got, expected, atol=tol, rtol=tol):
         raise Wrong("not the mean of the encoder's token vectors: check the model and the axis you average over")

@@ -55,13 +55,17 @@ def similarity_heatmap(matrix, labels: Sequence[str], title: str = "Cosine simil
     return fig
 
 
-def bars(values: dict, title: str, ylabel: str, annotate: str = "{:,.0f}", width: float | None = None):
-    """A simple labelled bar chart of {name: value}, each bar annotated with its value (``width`` in inches)."""
+def bars(values: dict, title: str, ylabel: str, annotate: str = "{:,.0f}", width: float | None = None,
+         rotate: float = 0):
+    """A simple labelled bar chart of {name: value}, each bar annotated with its value (``width`` in inches;
+    ``rotate`` turns long names by that many degrees so that they do not overlap)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(width or 1.6 * len(values) + 2.5, 3.2))
     names, heights = list(values), list(values.values())
     drawn = ax.bar(names, heights, color="#3182bd")
     ax.bar_label(drawn, [annotate.format(v) for v in heights], padding=2)
+    if rotate:
+        plt.setp(ax.get_xticklabels(), rotation=rotate, ha="right", rotation_mode="anchor")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.margins(y=0.15)
