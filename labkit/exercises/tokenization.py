@@ -47,7 +47,7 @@ def _count_tokens(count_tokens):
                             "how many a tokenizer adds depends on the tokenizer")
             if got == len(text.split()):
                 raise Wrong("tokens are not words: a word can become several sub-word tokens")
-            raise Wrong(f"{text!r} with {name}'s tokenizer gives another count than yours")
+            raise Wrong(f"{text!r} with {name} gives another count than yours")
 
 
 @lru_cache(maxsize=None)
