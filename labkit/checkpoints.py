@@ -59,6 +59,6 @@ def using_hub(what: str, source: str | None = None) -> bool:
     """True when the Hub is the model source; offline, print a one-line skip note instead and return False."""
     if model_source(source) == "hub":
         return True
-    print(f"[skipped offline] {what} needs a model from the Hugging Face Hub: when online, set {SOURCE_ENV}=hub "
+    print(f"[skipped offline] {what} needs the Hugging Face Hub: when online, set {SOURCE_ENV}=hub "
           f"(or run labkit.setup(source='hub')) and run this cell again.")
     return False

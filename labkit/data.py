@@ -2,7 +2,8 @@
 
 - ``load_tweets()``: 3-class labelled tweets as a ``DatasetDict`` (train / validation / test). The test split is the
   held-out set the kit's sentiment classifier is scored on and never trained on.
-- ``load_corpus()``: public-domain English text (the King James Bible), one verse per row, verse numbers stripped.
+- ``load_corpus()``: public-domain English text (the King James Bible), one passage of its database per row (usually
+  a verse, sometimes a range of verses such as Luke 3:23-38), verse numbers stripped.
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def _first_occurrences(texts: list[str]) -> list[int]:
 def load_tweets(path: str | Path | None = None, seed: int = SPLIT_SEED):
     """Tweets labelled negative / neutral / positive, split into stratified train / validation / test.
 
-    Empty and duplicate tweets are dropped first, so no text appears in two splits.
+    Empty and duplicate tweets (case and spacing ignored) are dropped first, so no text appears in two splits;
+    near-copies (a retweet, the same text with another link) are different texts and can.
     """
     from datasets import ClassLabel, DatasetDict, load_dataset
 
@@ -68,7 +70,8 @@ def _verses(path: str):
 
 
 def load_corpus(path: str | Path | None = None):
-    """The King James Bible as a ``Dataset`` with columns book, chapter, verse, text (verse numbers removed).
+    """The King James Bible as a ``Dataset`` with columns book, chapter, verse, text (verse numbers removed); a row is
+    one passage of the database, usually a verse, sometimes a range of verses (book, chapter, verse: its first).
 
     Built once into an Arrow file in the datasets cache, then memory-mapped like any downloaded dataset.
     """

@@ -35,7 +35,8 @@ class Recipe:
                                                                    "(less padding, same examples)"})
     freeze_base: bool = field(default=False, metadata={"aliases": ["--freeze"],
                                                        "help": "train only the classification head"})
-    freeze_embeddings: bool = field(default=False, metadata={"help": "keep the word embeddings fixed"})
+    freeze_embeddings: bool = field(default=False, metadata={"help": "keep the embedding layer fixed "
+                                                                     "(word, position, token-type embeddings)"})
     select_best: bool = field(default=True, metadata={"help": "score the validation split after each epoch and "
                                                               "keep the best epoch"})
     seed: int = 0

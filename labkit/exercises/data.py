@@ -19,12 +19,17 @@ from .fixtures import tokenizer_for
 def _is_long(is_long):
     examples = [" ".join(["word"] * n) for n in (5, 20, 21, 40)]
     examples += [" ".join(["a"] * 25), " ".join(["extraordinarily"] * 15)]  # many short words; few long ones
+    examples += ["  ".join(["word"] * 15), "\n".join(["word"] * 25), " ".join(["word"] * 20) + " "]  # odd spacing
     expected = [len(text.split()) > 20 for text in examples]
     got = [bool(is_long({"text": text, "label": 0})) for text in examples]
-    if got[1] and got[:1] + got[2:] == expected[:1] + expected[2:]:
+    twenty = [len(text.split()) == 20 for text in examples]
+    if all(g == (e or t) for g, e, t in zip(got, expected, twenty)):
         raise Wrong("exactly 20 words is not *more than* 20")
-    if got[4:] == [False, True]:
+    if got[4:6] == [False, True]:
         raise Wrong("25 one-letter words count as long, 15 long words do not: what are you counting?")
+    if got[:6] == expected[:6] and got[6:] != expected[6:]:
+        raise Wrong("words separated by two spaces or a newline, or a trailing space, fool your count: split on any "
+                    "run of whitespace")
     if got != expected:
         raise Wrong("some texts are judged wrongly: count the words of example['text']")
 
@@ -80,16 +85,24 @@ def _stratified_split(split):
 
     from datasets import ClassLabel, Dataset, DatasetDict
 
-    rows = [f"text {i}" for i in range(100)]
-    labels = [0] * 70 + [1] * 20 + [2] * 10
-    data = Dataset.from_dict({"text": rows, "label": labels}).cast_column("label", ClassLabel(num_classes=3))
-    got = split(data)
-    if not isinstance(got, DatasetDict) or set(got) != {"train", "test"}:
-        raise Wrong("return a DatasetDict with a 'train' and a 'test' split")
-    if len(got["test"]) != 20:
-        raise Wrong(f"the test part has {len(got['test'])} rows of 100: 20% means 20")
-    if Counter(got["test"]["label"]) != Counter({0: 14, 1: 4, 2: 2}):
-        raise Wrong("the test part's labels are not in the same proportions as the whole dataset (70/20/10)")
-    expected = data.train_test_split(test_size=0.2, stratify_by_column="label", seed=0)
-    if got["test"]["text"] != expected["test"]["text"]:
-        raise Wrong("stratified, but not the rows seed 0 picks: shuffle with the given seed")
+    for size in (100, 150):
+        labels = [0] * (size * 7 // 10) + [1] * (size * 2 // 10) + [2] * (size // 10)
+        data = Dataset.from_dict({"text": [f"text {i}" for i in range(size)], "label": labels})
+        data = data.cast_column("label", ClassLabel(num_classes=3))
+        got = split(data)
+        if not isinstance(got, DatasetDict) or set(got) != {"train", "test"}:
+            raise Wrong("return a DatasetDict with a 'train' and a 'test' split")
+        if len(got["test"]) != size // 5:
+            raise Wrong(f"the test part has {len(got['test'])} rows of {size}: 20% means {size // 5}")
+        if Counter(got["test"]["label"]) != Counter(dict(enumerate((size * 7 // 50, size * 2 // 50, size // 50)))):
+            raise Wrong("the test part's labels are not in the same proportions as the whole dataset (70/20/10)")
+        expected = data.train_test_split(test_size=0.2, stratify_by_column="label", seed=0)
+        if got["test"]["text"] != expected["test"]["text"]:
+            raise Wrong("stratified, but not the rows seed 0 picks: shuffle with the given seed")
+        if set(got["train"]["text"]) & set(got["test"]["text"]):
+            raise Wrong("some rows are in both parts: the train part must leave the test rows out")
+        if sorted(got["train"]["text"]) != sorted(expected["train"]["text"]) or len(got["train"]) != len(
+                expected["train"]):
+            raise Wrong("the train part must be every row that is not in the test part")
+        if got["train"]["text"] != expected["train"]["text"]:
+            raise Wrong("the right train rows, but not in the order seed 0 shuffles them")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import os
+import operator
 
 from . import Wrong, exercise
 from .fixtures import config_for
@@ -23,38 +25,54 @@ from .fixtures import config_for
 def _accuracy(accuracy):
     import numpy as np
 
-    rng = np.random.default_rng(8)
-    logits, labels = rng.normal(size=(50, 3)), rng.integers(0, 3, 50)
-    expected = float((logits.argmax(-1) == labels).mean())
-    got = float(accuracy(logits, labels))
-    if math.isclose(got, expected * len(labels)):
-        raise Wrong("that is the number of correct rows, not their share")
-    if not math.isclose(got, expected, rel_tol=1e-9):
-        raise Wrong("not the share of rows whose largest logit is the true label")
+    rng = np.random.default_rng()
+    for rows, classes in ((50, 3), (37, 5), (8, 2)):
+        logits, labels = rng.normal(size=(rows, classes)), rng.integers(0, classes, rows)
+        expected = float((logits.argmax(-1) == labels).mean())
+        got = float(accuracy(logits, labels))
+        if math.isclose(got, expected * rows) and expected * rows != expected:
+            raise Wrong("that is the number of correct rows, not their share")
+        if not math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-9):
+            raise Wrong("not the share of rows whose largest logit is the true label")
 
 
-@exercise("trainable", "How many parameters stay trainable when you freeze MiniLM's whole base model "
-                       "(model.base_model.requires_grad_(False)) in a 3-label sequence classifier?",
-          hints=("Which parts of the classifier are not part of model.base_model?",
-                 "The base model includes its pooler; what is left is the new classifier layer.",
-                 "Count with sum(p.numel() for p in model.parameters() if p.requires_grad)."),
+@exercise("trainable", "In a 3-label sequence classifier on MiniLM, freeze the whole base model "
+                       "(model.base_model.requires_grad_(False)), then unfreeze its last transformer layer "
+                       "(model.base_model.encoder.layer[-1].requires_grad_(True)). How many parameters are trainable?",
+          hints=("Build the classifier, make both calls, then count: which parts have requires_grad True?",
+                 "Two parts train: the unfrozen layer and the classifier head, which is not part of base_model. "
+                 "Sum p.numel() over the parameters whose requires_grad is True.",
+                 "sum(p.numel() for p in model.parameters() if p.requires_grad) after both calls."),
           solution="""
               from transformers import AutoModelForSequenceClassification
 
-              frozen = AutoModelForSequenceClassification.from_pretrained(labkit.checkpoint("encoder"), num_labels=3)
-              frozen.base_model.requires_grad_(False)
-              trainable_parameters = sum(p.numel() for p in frozen.parameters() if p.requires_grad)
+              model = AutoModelForSequenceClassification.from_pretrained(labkit.checkpoint("encoder"), num_labels=3)
+              model.base_model.requires_grad_(False)
+              model.base_model.encoder.layer[-1].requires_grad_(True)
+              trainable_parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
           """,
-          why="requires_grad_(False) on base_model freezes the embeddings, every layer and the pooler; only the "
-              "classifier (hidden_size x 3 weights and 3 biases) still gets gradients.")
+          why="requires_grad_(False) on base_model freezes the embeddings, every layer and the pooler; the last "
+              "layer then trains again, and the new classifier (hidden_size x 3 weights and 3 biases) never stopped.")
 def _trainable(answer):
-    hidden = config_for("encoder").hidden_size
-    expected = hidden * 3 + 3
-    if answer == expected + hidden * hidden + hidden:
-        raise Wrong("the pooler belongs to the base model (model.bert.pooler): it is frozen too")
-    if answer == 0:
+    config = config_for("encoder")
+    hidden, inner = config.hidden_size, config.intermediate_size
+    layer = 4 * (hidden * hidden + hidden) + (hidden * inner + inner) + (inner * hidden + hidden) + 2 * 2 * hidden
+    head, pooler = hidden * 3 + 3, hidden * hidden + hidden
+    if isinstance(answer, float) and answer.is_integer():
+        answer = int(answer)
+    try:
+        answer = operator.index(answer)
+    except TypeError:
+        raise Wrong("give the count as a whole number") from None
+    if answer == layer:
         raise Wrong("the new classifier head is not part of the base model: it still trains")
-    if answer != expected:
+    if answer == layer + head + pooler:
+        raise Wrong("the pooler belongs to the base model (model.bert.pooler): it stays frozen")
+    if answer == head:
+        raise Wrong("the last transformer layer trains again after the second call")
+    if answer == config.num_hidden_layers * layer + head:
+        raise Wrong("only the last layer was unfrozen, not every layer")
+    if answer != layer + head:
         raise Wrong("that is not what is left trainable: count the parameters whose requires_grad is True")
 
 
@@ -93,6 +111,8 @@ def _training_args(make_args):
             raise
     if not isinstance(args, TrainingArguments):
         raise Wrong("return a TrainingArguments object")
+    if os.path.abspath(os.fspath(args.output_dir or "")) != os.path.abspath(folder):
+        raise Wrong("the checkpoints must go to the output_dir make_args is given")
     if str(args.eval_strategy).split(".")[-1].lower() != "epoch":
         raise Wrong(f"evaluation runs on the schedule {args.eval_strategy!s}, not every epoch")
     if str(args.save_strategy).split(".")[-1].lower() != "epoch":
@@ -101,3 +121,5 @@ def _training_args(make_args):
         raise Wrong("the model at the end is the last epoch's, not the best one")
     if args.metric_for_best_model not in (None, "loss", "eval_loss"):
         raise Wrong(f"the best model is chosen by {args.metric_for_best_model!r}; the task asks for the eval loss")
+    if args.greater_is_better:
+        raise Wrong("with greater_is_better=True Trainer keeps the epoch with the highest loss: lower loss is better")
