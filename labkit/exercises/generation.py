@@ -94,16 +94,24 @@ def _top_k(top_k_filter):
             raise Wrong(f"that is a ready-made filter ({used[0]}): write this one yourself with torch, to see what "
                         "it does")
         expected = TopK(k)(None, scores.clone())
+        if got.shape != scores.shape:
+            raise Wrong(f"return scores of the same shape as the input, {tuple(scores.shape)}; got {tuple(got.shape)}")
         if not torch.isinf(got).any():
+            if close(got.softmax(dim=-1), expected.softmax(dim=-1)):
+                raise Wrong("a large negative fill (-1e9, torch.finfo(dtype).min) gives probability 0 after softmax "
+                            "too, but it is still a finite score: the task asks for -inf, the filter_value of "
+                            "transformers' TopKLogitsWarper, so that torch.isfinite tells the kept tokens from the "
+                            "removed ones (as section 4 counts them)")
             raise Wrong("filtered tokens must become -inf: a score of 0 still has a probability after softmax")
         if torch.isfinite(got).sum(-1).tolist() != [k, k]:
             raise Wrong(f"with k={k} each row must keep exactly {k} scores")
-        if not torch.equal(got, expected):
+        if not torch.equal(got.to(expected.dtype), expected):
             raise Wrong("you kept the wrong scores, or changed them: keep the *highest* k as they are")
 
 
 @exercise("sample_next", "Write sample_next(scores): for (batch, vocab) processed scores, draw one token id per row "
-                         "with multinomial sampling, shape (batch,).",
+                         "with multinomial sampling from torch's global random generator, as model.generate does, "
+                         "shape (batch,).",
           hints=("Sampling draws at random, in proportion to each token's probability.",
                  "softmax turns the scores into probabilities; torch.multinomial draws from them.",
                  "torch.multinomial(scores.softmax(dim=-1), num_samples=1), then drop the last dimension."),
@@ -137,8 +145,25 @@ def _sample_next(sample_next):
             raise Wrong("two calls gave the same draw: do not seed inside your function or give it a fresh "
                         "generator (the caller seeds once, and every later call must draw afresh)")
         if not all(torch.equal(g, e) for g, e in zip(got, expected)):
-            raise Wrong("not the draw torch makes from these probabilities: sample from each row's probabilities "
-                        "with the random generator as it is")
+            if _follows(sample_next, scores[:1].softmax(dim=-1)):
+                raise Wrong("your ids follow the right probabilities, but they are not the draw torch.multinomial "
+                            "makes from torch's global generator as the caller seeded it: the check compares exact "
+                            "ids under the caller's seed, as model.generate(do_sample=True) draws them (another "
+                            "sampler, such as an inverse CDF, or another generator draws other ids)")
+            raise Wrong("not the draw torch.multinomial makes under the caller's seed: sample from each row's "
+                        "probabilities with the random generator as it is")
+
+
+def _follows(sample_next, probs, draws=4000) -> bool:
+    """Whether many draws from one row's probabilities come up about as often as those probabilities say."""
+    import torch
+
+    torch.manual_seed(7)
+    ids = torch.as_tensor(sample_next(probs.log().expand(draws, -1).clone())).long().flatten()
+    if ids.numel() != draws or ids.min() < 0 or ids.max() >= probs.shape[-1]:
+        return False
+    frequency = torch.bincount(ids, minlength=probs.shape[-1]) / draws
+    return bool((frequency - probs[0]).abs().max() < 0.04)  # 5 standard errors at most
 
 
 @exercise("continue_greedy", "Write continue_greedy(model, tokenizer, prompt, n) that uses model.generate to add n "
@@ -163,22 +188,56 @@ def _continue_greedy(continue_greedy):
     tokenizer = tokenizer_for("causal-lm")
     model = tiny_model("llama", vocab_size=len(tokenizer), seed=3)  # random weights: any text, but a fixed one
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    for prompt, n in (("The capital of France is", 6), ("Once upon a time", 3)):
+    model.generation_config.do_sample = True  # as some checkpoints' generation_config.json do: greedy must be asked for
+    generate_calls = _observe_generate(model)
+    for prompt, n, ends_early in (("The capital of France is", 6, False), ("Once upon a time", 3, False),
+                                  ("Once upon a time", 5, True)):
+        if ends_early:
+            _end_at_second_token(model, tokenizer, prompt)
         inputs = tokenizer(prompt, return_tensors="pt")
         with torch.no_grad():
             output = model.generate(**inputs, max_new_tokens=n, do_sample=False)
         expected = tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+        generate_calls.clear()
         torch.manual_seed(0)
         with library_calls(Pipeline) as used:
             got = continue_greedy(model, tokenizer, prompt, n)
         if used:
             raise Wrong("a pipeline does the slicing for you: call model.generate yourself and take the new ids")
+        if not generate_calls:
+            raise Wrong("your answer never calls model.generate: the task is to let generate run the loop (section 1 "
+                        "wrote it by hand) and to take the new text out of what it returns")
         if not isinstance(got, str):
             raise Wrong("return the new text as a string (decode the ids)")
         if got.startswith(prompt) and got != expected:
             raise Wrong("your text starts with the prompt: return only what the model added")
+        if ends_early and got.startswith(expected) and got != expected:
+            raise Wrong("this continuation ends with the end-of-sequence token, and your text keeps it: the new "
+                        "text is only what is written, without special tokens")
         if expected.startswith(got) and got != expected:
             raise Wrong(f"too few tokens: the prompt's tokens count against a max_length; ask for {n} *new* tokens")
         if got != expected:
-            raise Wrong(f"not the greedy continuation of {n} new tokens: is sampling off, do you use n, and do you "
-                        "decode only the new ids?")
+            raise Wrong(f"not the greedy continuation of {n} new tokens: is sampling off (this model's own "
+                        "generation_config samples), do you use n, and do you decode only the new ids?")
+
+
+def _observe_generate(model) -> list:
+    """Records each call of this model's generate in the list it returns."""
+    calls, generate = [], model.generate
+
+    def observed(*args, **kwargs):
+        calls.append(1)
+        return generate(*args, **kwargs)
+    model.generate = observed
+    return calls
+
+
+def _end_at_second_token(model, tokenizer, prompt):
+    """Make greedy decoding pick end-of-sequence where it picked its second new token: the end-of-sequence row of
+    the output layer becomes a copy of that token's row, and argmax takes the lower id of a tie."""
+    import torch
+
+    ids = tokenizer(prompt, return_tensors="pt").input_ids
+    with torch.no_grad():
+        second = int(model.generate(ids, max_new_tokens=2, do_sample=False)[0, -1])
+        model.lm_head.weight[model.generation_config.eos_token_id] = model.lm_head.weight[second]
