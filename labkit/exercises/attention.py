@@ -81,7 +81,8 @@ def _previous_token(previous_token_score):
 
     for n in (7, random.randint(4, 12)):
         weights = torch.softmax(torch.randn(n, n), dim=-1)
-        with recorded(attention, "head_patterns") as used:
+        target = attention.head_patterns.__code__
+        with code_calls(lambda code: code is target) as used:  # however the function was imported or named
             got = float(previous_token_score(weights.clone()))
         if used:
             raise Wrong("labkit.attention.head_patterns does the lesson's work: read the entries from the map yourself")
@@ -118,10 +119,12 @@ def _weights_by_hand(attention_weights):
 
     for tokens, d in ((5, 16), (9, 64)):  # two head sizes: the scale must follow d
         q, k = torch.randn(tokens, d) * 3, torch.randn(tokens, d) * 3
-        with TorchCalls() as calls:
+        with TorchCalls() as calls, code_calls(_ready_made_code) as used:
             got = torch.as_tensor(attention_weights(q.clone(), k.clone()))
-        if calls.names & READY_MADE:
+        if calls.names & READY_MADE or any("scaled_dot_product" in name for name in calls.names):
             raise Wrong("F.scaled_dot_product_attention does it for you: compute the weights step by step")
+        if used:
+            raise Wrong(f"transformers' {used[0]} does it for you: compute the weights step by step")
         _check_weights(got, q, k, d)
 
 
@@ -173,8 +176,15 @@ def _eager_model(attention_model):
         expected = _reference_attentions(role)
         if len(attentions) != len(expected) or attentions[0].shape != expected[0].shape:
             raise Wrong("these attention weights do not have the checkpoint's shape: load the checkpoint as it is")
-        if not all(close(a, b) for a, b in zip(attentions, expected)):
+        # compared in float32, with a tolerance for the answer's dtype (bfloat16 keeps about 3 significant digits)
+        if not all(close(a, b, tol=_dtype_tolerance().get(a.dtype, 1e-4)) for a, b in zip(attentions, expected)):
             raise Wrong("these weights are not the checkpoint's trained ones: load them from the checkpoint")
+
+
+def _dtype_tolerance():
+    import torch
+
+    return {torch.bfloat16: 5e-2, torch.float16: 1e-2}
 
 
 def _attentions(model, role):
@@ -219,17 +229,27 @@ class TorchCalls:
         return self._mode.__exit__(*exc)
 
 
+def _ready_made_code(code):
+    """True for transformers' own attention functions (eager_attention_forward and the like)."""
+    return "transformers" in code.co_filename.replace("\\", "/").split("/") and "attention" in code.co_name
+
+
 @contextmanager
-def recorded(module, name):
-    """Records, in the list it yields, the calls of ``module.name`` made inside the block."""
-    calls, original = [], getattr(module, name)
+def code_calls(wanted):
+    """Records, in the list it yields, the names of the Python functions called inside the block whose code object
+    satisfies ``wanted``: it sees the call itself, however the function was imported or renamed."""
+    import sys
 
-    def recording(*args, **kwargs):
-        calls.append(name)
-        return original(*args, **kwargs)
+    calls, previous = [], sys.getprofile()
 
-    setattr(module, name, recording)
+    def profile(frame, event, arg):
+        if event == "call" and wanted(frame.f_code):
+            calls.append(frame.f_code.co_name)
+        if previous is not None:
+            previous(frame, event, arg)
+
+    sys.setprofile(profile)
     try:
         yield calls
     finally:
-        setattr(module, name, original)
+        sys.setprofile(previous)

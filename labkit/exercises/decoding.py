@@ -58,6 +58,13 @@ NEUTRAL = {"min_p": (None,), "typical_p": (None, 1.0), "top_h": (None,), "epsilo
            "eta_cutoff": (None, 0.0), "repetition_penalty": (None, 1.0), "no_repeat_ngram_size": (None, 0)}
 
 
+# the settings the task asks for, and settings that change neither what is drawn nor the length
+ASKED = {"do_sample", "temperature", "top_p", "max_new_tokens", "top_k", "num_beams"}
+HARMLESS = {"transformers_version", "pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id",
+            "use_cache", "cache_implementation", "num_return_sequences", "return_dict_in_generate", "output_scores",
+            "output_logits", "output_attentions", "output_hidden_states"}
+
+
 @exercise("sampling_config", "Make sampling_config, a GenerationConfig that samples with temperature 0.7 and top-p "
                              "0.9 and writes at most 30 new tokens.",
           hints=("GenerationConfig takes the same keywords as model.generate; one of them switches sampling on.",
@@ -96,3 +103,8 @@ def _sampling_config(config):
         raise Wrong(f"temperature is {config.temperature} and top_p {config.top_p}: the task asks for 0.7 and 0.9")
     if config.max_new_tokens != 30:
         raise Wrong("the 30-token limit should count new tokens only, not the prompt")
+    # every other setting must be the default's, or one that leaves the draw and the length alone
+    extra = sorted(set(config.to_diff_dict()) - ASKED - HARMLESS - set(NEUTRAL))
+    if extra:
+        raise Wrong(f"{', '.join(extra)} change what is drawn or how long the text gets: the task asks for "
+                    "do_sample, temperature, top_p and max_new_tokens only")

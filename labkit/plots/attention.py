@@ -93,8 +93,8 @@ def representation_drift(hidden_states, tokens: Sequence[str], batch_index: int 
         style = dict(marker=".", color=colours[t % 20], linestyle=("-", "--", ":")[t // 20 % 3], label=f"{t} {token}")
         left.plot(range(1, len(start)), step[:, t].numpy(), **style)
         right.plot(range(len(start)), start[:, t].numpy(), **style)
-    left.set_title("similarity to the previous hidden state")
-    right.set_title("similarity to the token's embedding (hidden_states[0])")
+    left.set_title("similarity to the previous\nhidden state")
+    right.set_title("similarity to the token's embedding\n(hidden_states[0])")  # two lines: clear of the legend
     for ax in (left, right):
         ax.set_xlabel("i in hidden_states[i] (0 = embeddings, i = after layer i - 1)")
         ax.set_ylabel("cosine similarity")

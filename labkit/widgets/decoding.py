@@ -17,8 +17,8 @@ STRATEGIES = {
     "greedy": dict(do_sample=False),
     "beam search (4)": dict(do_sample=False, num_beams=4),
     "sampling T=0.7, top-k 50": dict(do_sample=True, temperature=0.7, top_k=50),
-    "nucleus top-p 0.9": dict(do_sample=True, top_p=0.9),
-    "hot T=1.5": dict(do_sample=True, temperature=1.5),
+    "top-p 0.9, no top-k": dict(do_sample=True, top_p=0.9, top_k=0),
+    "T=1.5, no top-k": dict(do_sample=True, temperature=1.5, top_k=0),
 }
 
 
