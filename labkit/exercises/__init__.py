@@ -132,7 +132,7 @@ def check(name: str, answer: Any) -> bool:
     outcome, line = _verdict(ex, answer)
     if outcome in ("wrong", "raised"):
         line += f"\n  Stuck? labkit.hint({name!r}) gives a hint."
-    print(line)
+    print(line + "\n", end="")  # one write: print(line) writes the newline apart, which a notebook can store apart
     if outcome in ("passed", "wrong", "raised"):
         records.record(name, passed=outcome == "passed")
     return outcome == "passed"

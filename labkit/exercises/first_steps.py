@@ -74,7 +74,8 @@ def _labels_of(labels_of):
 
 @exercise("parameter_count", "How many parameters (numbers the model learned) does the encoder have? Give the exact "
                              "count; the model can count its own parameters.",
-          hints=("A PreTrainedModel can count its own parameters: look for a method whose name says so.",
+          hints=("First load the encoder as a model object, then explore it: dir(model) or tab completion after "
+                 "'model.' lists its methods.",
                  "Load the encoder with AutoModel.from_pretrained(labkit.checkpoint('encoder')) and call its "
                  "num_parameters() method.",
                  "The exact count is a whole number in the tens of millions; give it exactly, not rounded."),

@@ -85,7 +85,8 @@ def _to_labels(to_labels):
     import torch
 
     torch.manual_seed(2)
-    numbered = {i: f"class {i}" for i in range(5)}  # not the sentiment model's names: use the id2label you are given
+    # not the sentiment model's names, and keys out of order: look a class number up by key, not by position
+    numbered = {i: f"class {i}" for i in (3, 0, 4, 1, 2)}
     for logits, id2label in ((torch.randn(4, 5), numbered), (torch.randn(6, 3) * 2, config_for("sentiment").id2label)):
         got = to_labels(logits, id2label)
         expected = [id2label[i] for i in logits.argmax(-1).tolist()]
@@ -96,11 +97,15 @@ def _to_labels(to_labels):
             raise Wrong(f"{len(logits)} rows of logits in, {len(got)} labels out: one label per row, chosen among "
                         "that row's classes")
         if got != expected:
+            by_position = [list(id2label.values())[i] for i in logits.argmax(-1).tolist()]
+            if got == by_position and by_position != expected:
+                raise Wrong("you took the name at that position in id2label: look the class number up as a key, "
+                            "id2label[i]; a dict's order need not follow its keys")
             raise Wrong("some rows got the wrong label: which logit in a row decides the prediction?")
 
 
 @exercise("cosine", "Write cosine(a, b) that returns the cosine similarity of two 1-D embedding tensors, from its "
-                    "formula (without a ready-made cosine_similarity).",
+                    "formula (without a ready-made cosine such as cosine_similarity).",
           hints=("Cosine similarity compares directions, not lengths: two vectors pointing the same way score 1.",
                  "It is the dot product divided by the product of both vectors' lengths (norms).",
                  "(a @ b) / (a.norm() * b.norm())"),
@@ -119,9 +124,9 @@ def _cosine(cosine):
     for a, b in (same_way, opposite, *((torch.randn(384), torch.randn(384)) for _ in range(3))):
         with torch_functions() as called:
             got = float(cosine(a.clone(), b.clone()))
-        if "cosine_similarity" in called:
+        if any("cosine" in name for name in called):  # cosine_similarity, cosine_embedding_loss, ...
             raise Wrong("the point of the exercise is the formula itself: write it without a ready-made "
-                        "cosine_similarity")
+                        "cosine (cosine_similarity, cosine_embedding_loss, ...)")
         expected = float(torch.nn.functional.cosine_similarity(a, b, dim=0))
         if math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-6):
             continue
@@ -170,4 +175,8 @@ def _sentence_vectors(sentence_vectors):
     if np.allclose(got, first, atol=tol, rtol=tol):
         raise Wrong("that is the first token's vector ([CLS]) only: the exercise asks for the mean over all tokens")
     if not np.allclose(got, expected, atol=tol, rtol=tol):
+        batched = pipeline_for("feature-extraction", "encoder")(texts, batch_size=len(texts))
+        if np.allclose(got, np.stack([np.array(o)[0].mean(axis=0) for o in batched]), atol=tol, rtol=tol):
+            raise Wrong("with batch_size the texts are padded to the longest one, and your mean includes the padding "
+                        "tokens' vectors: run one text at a time (the pipeline's default) or leave the padding out")
         raise Wrong("not the mean of the encoder's token vectors: check the model and the axis you average over")
