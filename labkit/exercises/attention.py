@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import math
 import random
-from contextlib import contextmanager
 from functools import lru_cache
 
 from . import Wrong, exercise
-from .fixtures import as_shape, close, config_for, tokenizer_for
+from .fixtures import as_shape, close, code_calls, config_for, tokenizer_for, torch_functions
 
 
 @exercise("attention_shape", "Give the shape of outputs.attentions[0] when MiniLM reads a batch of 2 sentences "
@@ -119,9 +118,9 @@ def _weights_by_hand(attention_weights):
 
     for tokens, d in ((5, 16), (9, 64)):  # two head sizes: the scale must follow d
         q, k = torch.randn(tokens, d) * 3, torch.randn(tokens, d) * 3
-        with TorchCalls() as calls, code_calls(_ready_made_code) as used:
+        with torch_functions() as called, code_calls(_ready_made_code) as used:
             got = torch.as_tensor(attention_weights(q.clone(), k.clone()))
-        if calls.names & READY_MADE or any("scaled_dot_product" in name for name in calls.names):
+        if READY_MADE & set(called) or any("scaled_dot_product" in name for name in called):
             raise Wrong("F.scaled_dot_product_attention does it for you: compute the weights step by step")
         if used:
             raise Wrong(f"transformers' {used[0]} does it for you: compute the weights step by step")
@@ -208,48 +207,6 @@ def _reference_attentions(role):
 READY_MADE = {"scaled_dot_product_attention", "multi_head_attention_forward"}
 
 
-class TorchCalls:
-    """Records the name of every torch function called inside the block, however it was referenced."""
-
-    def __enter__(self):
-        from torch.overrides import TorchFunctionMode
-
-        calls = self
-
-        class Recording(TorchFunctionMode):
-            def __torch_function__(self, func, types, args=(), kwargs=None):
-                calls.names.add(getattr(func, "__name__", ""))
-                return func(*args, **(kwargs or {}))
-
-        self.names, self._mode = set(), Recording()
-        self._mode.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self._mode.__exit__(*exc)
-
-
 def _ready_made_code(code):
     """True for transformers' own attention functions (eager_attention_forward and the like)."""
     return "transformers" in code.co_filename.replace("\\", "/").split("/") and "attention" in code.co_name
-
-
-@contextmanager
-def code_calls(wanted):
-    """Records, in the list it yields, the names of the Python functions called inside the block whose code object
-    satisfies ``wanted``: it sees the call itself, however the function was imported or renamed."""
-    import sys
-
-    calls, previous = [], sys.getprofile()
-
-    def profile(frame, event, arg):
-        if event == "call" and wanted(frame.f_code):
-            calls.append(frame.f_code.co_name)
-        if previous is not None:
-            previous(frame, event, arg)
-
-    sys.setprofile(profile)
-    try:
-        yield calls
-    finally:
-        sys.setprofile(previous)

@@ -88,3 +88,41 @@ def library_calls(*classes):
     finally:
         for cls, original in originals.items():
             cls.__call__ = original
+
+
+@contextmanager
+def torch_functions():
+    """Records, in the list it yields, the name of every torch function and tensor method called inside the block,
+    however the answer refers to it (an alias, functools.partial, a module such as nn.Softmax, an aten op)."""
+    from torch.overrides import TorchFunctionMode
+
+    names = []
+
+    class Recorder(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            names.append(getattr(func, "__name__", repr(func)))
+            return func(*args, **(kwargs or {}))
+
+    with Recorder():
+        yield names
+
+
+@contextmanager
+def code_calls(wanted):
+    """Records, in the list it yields, the names of the Python functions called inside the block whose code object
+    satisfies ``wanted``: it sees the call itself, however the function was imported or renamed."""
+    import sys
+
+    calls, previous = [], sys.getprofile()
+
+    def profile(frame, event, arg):
+        if event == "call" and wanted(frame.f_code):
+            calls.append(frame.f_code.co_name)
+        if previous is not None:
+            previous(frame, event, arg)
+
+    sys.setprofile(profile)
+    try:
+        yield calls
+    finally:
+        sys.setprofile(previous)

@@ -2,27 +2,9 @@
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 from . import Wrong, exercise
-from .fixtures import close, config_for, pipeline_for
-
-
-@contextmanager
-def torch_functions():
-    """Records, in the list it yields, the name of every torch function and tensor method called inside the block,
-    however the answer refers to it (an alias, functools.partial, a module such as nn.Softmax)."""
-    from torch.overrides import TorchFunctionMode
-
-    names = []
-
-    class Recorder(TorchFunctionMode):
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            names.append(getattr(func, "__name__", repr(func)))
-            return func(*args, **(kwargs or {}))
-
-    with Recorder():
-        yield names
+from .fixtures import close, config_for, pipeline_for, torch_functions
 
 
 @exercise("softmax", "Write probabilities(logits) that turns a (batch, classes) tensor of logits into "
