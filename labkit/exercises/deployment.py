@@ -27,29 +27,56 @@ BERT_INPUTS = ("input_ids", "token_type_ids", "attention_mask")  # what MiniLM's
               "attention_mask), named as in torch.onnx.export's input_names, each an int64 NumPy array of shape "
               "(batch, sequence); padding makes the rows one length and the attention mask hides the padding.")
 def _feed(feed):
+    import random
+
+    texts = ["Loving the new course!", "The train was late again, and nobody on the platform knew why: the board said "
+             "nothing, the staff said nothing, and the next one was cancelled too."]
+    for batch in (texts, random.sample(TWEETS, 3)):
+        _check_feed(feed(list(batch)), batch)
+
+
+TWEETS = ("Great game tonight!", "@united where is my bag? Third time this month.", "Paris in the spring.",
+          "Not sure how I feel about the new phone, the battery is fine but the screen scratches if you look at it.",
+          "ok", "Watching the debate with friends, lots of shouting at the TV from everyone in the room tonight",
+          "Thanks for the quick reply, problem solved :)", "Why does every update break something new?")
+
+
+def _check_feed(inputs, texts):
+    from collections.abc import Mapping
+
     import numpy as np
 
-    texts = ["Loving the new course!", "The train was late again, and nobody on the platform knew why."]
-    try:
-        inputs = feed(texts)
-    except ValueError as err:
-        raise Wrong(f"the tokenizer could not make one array of these two texts ({err})") from None
-    if isinstance(inputs, dict) and any(getattr(v, "dtype", None) == object for v in inputs.values()):
-        raise Wrong("the tokenizer could not make one rectangle of these two texts: they have different lengths")
-    if not isinstance(inputs, dict):
+    if not isinstance(inputs, Mapping):
         raise Wrong("session.run takes a dict from input names to arrays")
     missing = [name for name in BERT_INPUTS if name not in inputs]
     if missing:
         raise Wrong(f"the graph also takes {', '.join(missing)}: print [i.name for i in session.get_inputs()]")
-    for name, value in inputs.items():
-        if not isinstance(value, np.ndarray):
-            raise Wrong(f"{name} is a {type(value).__module__}.{type(value).__name__}; ONNX Runtime takes NumPy "
-                        "arrays")
-        if value.dtype != np.int64:
-            raise Wrong(f"{name} is {value.dtype}; the graph's inputs are int64 (tensor(int64))")
-    expected = tokenizer_for("sentiment")(texts, padding=True, return_tensors="np")
+    extra = [name for name in inputs if name not in BERT_INPUTS]
+    if extra:
+        raise Wrong(f"the graph has no input named {', '.join(extra)}, and ONNX Runtime refuses an input it does not "
+                    "have: ask the tokenizer only for what session.get_inputs() names")
+    arrays = {}
     for name in BERT_INPUTS:
-        if inputs[name].shape != expected[name].shape or not (inputs[name] == expected[name]).all():
+        value = inputs[name]
+        if type(value).__module__.startswith("torch"):
+            raise Wrong(f"{name} is a torch tensor; ONNX Runtime is not PyTorch: it takes NumPy arrays")
+        try:
+            arrays[name] = np.asarray(value)
+        except ValueError:
+            arrays[name] = np.asarray(value, dtype=object)
+        if arrays[name].dtype == object or arrays[name].ndim != 2:
+            raise Wrong("the tokenizer could not make one rectangle of these texts: they have different lengths")
+        if arrays[name].dtype != np.int64:
+            raise Wrong(f"{name} is {arrays[name].dtype}; the graph's inputs are int64 (tensor(int64))")
+    expected = tokenizer_for("sentiment")(list(texts), padding=True, return_tensors="np")
+    rows, length = expected["input_ids"].shape
+    ids, mask = arrays["input_ids"], arrays["attention_mask"]
+    if ids.shape[0] == rows and ids.shape[1] > length and (ids[:, :length] == expected["input_ids"]).all() \
+            and not mask[:, length:].any():
+        raise Wrong("the rows are padded beyond the longest text: the session computes every padding position (and a "
+                    "longer tweet would not fit); pad to the longest text of the batch instead")
+    for name in BERT_INPUTS:
+        if arrays[name].shape != expected[name].shape or not (arrays[name] == expected[name]).all():
             raise Wrong(f"{name} is not what the classifier's own tokenizer makes for these texts (padded, with "
                         "special tokens, nothing cut)")
 
@@ -68,6 +95,8 @@ def _feed(feed):
           why="int8 is one byte per weight against float32's four, so the file shrinks to about a quarter; the few "
               "values kept in float32 (a scale and zero point per tensor, the biases, the layer norms) add little.")
 def _int8_size(answer):
+    if isinstance(answer, str):
+        raise Wrong("that is a string; the answer is a number of megabytes")
     parameters = model_for("sentiment").num_parameters()
     answer = float(answer)
     for width, name in ((4, "float32: 4 bytes"), (2, "16 bits: 2 bytes"), (1 / 8, "1 bit")):
@@ -107,20 +136,23 @@ def _dynamic_shapes(export_shapes):
     missing = [name for name in BERT_INPUTS if name not in shapes]
     if missing:
         raise Wrong(f"every input the model is called with needs its axes: {', '.join(missing)} is missing")
-    dims = {}
+    unbounded = Dim("any").max
     for name in BERT_INPUTS:
         axes = shapes[name]
-        if not isinstance(axes, dict) or set(axes) != {0, 1}:
+        axes = dict(enumerate(axes)) if isinstance(axes, (list, tuple)) else axes
+        if not isinstance(axes, dict) or {axis for axis, dim in axes.items() if dim is not None} != {0, 1}:
             raise Wrong(f"{name}: give both axes, 0 (batch) and 1 (sequence); an axis left out stays the sample's "
                         "size")
-        if any(isinstance(d, str) for d in axes.values()):
-            raise Wrong("names as strings are the old exporter's dynamic_axes; dynamic_shapes takes torch.export.Dim "
-                        "objects")
-        if not all(isinstance(d, type(Dim("x"))) for d in axes.values()):
-            raise Wrong(f"{name}: each axis needs a torch.export.Dim")
-        dims[name] = (axes[0], axes[1])
-    batches, sequences = {id(b) for b, _ in dims.values()}, {id(s) for _, s in dims.values()}
-    if len(batches) > 1 or len(sequences) > 1:
-        raise Wrong("the three inputs always share their batch and sequence sizes: use one Dim for each, shared")
-    if batches == sequences:
-        raise Wrong("batch and sequence are one Dim here, so the export would accept only square inputs")
+        batch, sequence = axes[0], axes[1]
+        if not all(isinstance(d, (str, Dim, type(Dim.DYNAMIC))) for d in (batch, sequence)):
+            raise Wrong(f"{name}: each axis needs a torch.export.Dim (or a name, or Dim.DYNAMIC)")
+        batch_name, sequence_name = (d if isinstance(d, str) else d.__name__ if isinstance(d, Dim) else None
+                                     for d in (batch, sequence))
+        if (isinstance(batch, Dim) and batch is sequence) or (batch_name and batch_name == sequence_name):
+            raise Wrong("batch and sequence are one Dim here, so the export would accept only square inputs")
+        if "seq" in (batch_name or "").lower() or "batch" in (sequence_name or "").lower():
+            raise Wrong(f"{name}: axis 0 is the batch and axis 1 the sequence; the names are the other way round")
+        if isinstance(batch, Dim) and batch.max != unbounded:
+            raise Wrong(f"the batch may have at most {batch.max} rows here; the task asks for any batch size")
+        if isinstance(sequence, Dim) and sequence.max != unbounded and sequence.max < 512:
+            raise Wrong(f"the sequence may have at most {sequence.max} tokens here; the classifier reads up to 512")

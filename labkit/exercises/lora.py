@@ -1,6 +1,8 @@
 """Notebook 10: fine-tuning the causal LM with LoRA (peft)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from . import Wrong, exercise
 from .fixtures import config_for, tiny_model
 
@@ -9,7 +11,8 @@ IGNORE = -100  # the label id that PyTorch's cross-entropy (and so every transfo
 
 @exercise("causal_lm_loss", "Write causal_lm_loss(logits, labels): the loss a causal LM returns when called with "
                             "labels=labels. logits: (batch, seq, vocab); labels: (batch, seq), the input ids with -100 "
-                            "where nothing is to be learned.",
+                            "where nothing is to be learned. Use torch's cross-entropy, not transformers' own loss "
+                            "functions.",
           hints=("The logits at position i are the model's guess for the token at position i + 1, so the two "
                  "tensors are not compared position by position.",
                  "Drop the last position of the logits and the first of the labels, flatten both, and use a "
@@ -31,29 +34,67 @@ IGNORE = -100  # the label id that PyTorch's cross-entropy (and so every transfo
 def _causal_lm_loss(causal_lm_loss):
     import torch
 
+    from transformers.loss import loss_utils
+
     model = tiny_model("llama")
     generator = torch.Generator().manual_seed(10)
-    input_ids = torch.randint(3, 100, (2, 9), generator=generator)
-    labels = input_ids.clone()
-    labels[:, :5] = IGNORE  # a prompt of five tokens
-    labels[1, -2:] = IGNORE  # and a padded row
-    with torch.no_grad():
-        out = model(input_ids=input_ids, labels=labels)
-    got = torch.as_tensor(causal_lm_loss(out.logits.clone(), labels.clone())).float()
-    if got.numel() != 1:
-        raise Wrong(f"return one number, the mean loss, not a tensor of shape {tuple(got.shape)}")
-    flat = torch.nn.functional.cross_entropy
-    vocab = out.logits.shape[-1]
-    unshifted = flat(out.logits.reshape(-1, vocab), labels.reshape(-1), ignore_index=IGNORE)
-    if torch.isclose(got, unshifted, rtol=1e-4):
-        raise Wrong("each position's logits are scored against the token at the same position; the model scores "
-                    "them against the next one")
-    summed = flat(out.logits[:, :-1].reshape(-1, vocab), labels[:, 1:].reshape(-1), ignore_index=IGNORE,
-                  reduction="sum")
-    if torch.isclose(got, summed, rtol=1e-4):
-        raise Wrong("that is the sum over the answer tokens; the model averages")
-    if not torch.isclose(got, out.loss, rtol=1e-4, atol=1e-5):
-        raise Wrong("not the loss the model computes for these labels")
+    input_ids = torch.randint(3, 100, (3, 9), generator=generator)
+    prompted = input_ids.clone()
+    prompted[:, :5] = IGNORE  # a prompt of five tokens
+    prompted[1, -2:] = IGNORE  # and a padded row
+    scattered = input_ids.clone()  # learned positions everywhere, the first included, and rows of unequal counts
+    scattered[torch.rand(input_ids.shape, generator=generator) < 0.4] = IGNORE
+    scattered[:, 0] = input_ids[:, 0]
+    for labels in (prompted, scattered):
+        with torch.no_grad():
+            out = model(input_ids=input_ids, labels=labels)
+        with _ready_made_loss_refused(loss_utils):
+            got = torch.as_tensor(causal_lm_loss(out.logits.clone(), labels.clone())).float()
+        if got.numel() != 1:
+            raise Wrong(f"return one number, the mean loss, not a tensor of shape {tuple(got.shape)}")
+        flat = torch.nn.functional.cross_entropy
+        vocab = out.logits.shape[-1]
+        unshifted = flat(out.logits.reshape(-1, vocab), labels.reshape(-1), ignore_index=IGNORE)
+        if torch.isclose(got, unshifted, rtol=1e-4):
+            raise Wrong("each position's logits are scored against the token at the same position; the model "
+                        "scores them against the next one")
+        summed = flat(out.logits[:, :-1].reshape(-1, vocab), labels[:, 1:].reshape(-1), ignore_index=IGNORE,
+                      reduction="sum")
+        if torch.isclose(got, summed, rtol=1e-4):
+            raise Wrong("that is the sum over the answer tokens; the model averages")
+        unshifted_count = (labels != IGNORE).sum()
+        if unshifted_count != (labels[:, 1:] != IGNORE).sum() and torch.isclose(got, summed / unshifted_count,
+                                                                                rtol=1e-4):
+            raise Wrong("that divides by the learned positions before the shift; after it, the first label is no "
+                        "longer scored, so it does not count")
+        per_row = torch.stack([flat(row[:-1], row_labels[1:], ignore_index=IGNORE)
+                               for row, row_labels in zip(out.logits, labels)]).mean()
+        if torch.isclose(got, per_row, rtol=1e-4):
+            raise Wrong("that averages each row, then the rows; the model averages over every scored position of "
+                        "the batch at once")
+        if not torch.isclose(got, out.loss, rtol=1e-4, atol=1e-5):
+            raise Wrong("not the loss the model computes for these labels")
+
+
+class _ReadyMade(Exception):
+    pass
+
+
+@contextmanager
+def _ready_made_loss_refused(loss_utils):
+    """transformers' own causal-LM loss raises inside the block: the exercise is to write it."""
+    def refuse(*args, **kwargs):
+        raise _ReadyMade
+
+    saved = loss_utils.ForCausalLMLoss, loss_utils.fixed_cross_entropy
+    loss_utils.ForCausalLMLoss = loss_utils.fixed_cross_entropy = refuse
+    try:
+        yield
+    except _ReadyMade:
+        raise Wrong("that is transformers' own loss function; write the shift and the cross-entropy yourself, with "
+                    "torch") from None
+    finally:
+        loss_utils.ForCausalLMLoss, loss_utils.fixed_cross_entropy = saved
 
 
 @exercise("adapter_size", "How many parameters does a LoRA adapter of rank 8 add to one k_proj layer of "
@@ -122,17 +163,44 @@ def _config(make_config):
         raise Wrong(f"lora_alpha is {config.lora_alpha}, not 16")
     if config.lora_dropout:
         raise Wrong(f"the dropout is {config.lora_dropout}; the task asks for none")
+    if config.use_rslora:
+        raise Wrong("use_rslora scales the adapter by alpha / sqrt(r) instead of LoRA's alpha / r; leave it off")
     try:
-        model = get_peft_model(tiny_model("llama"), config)
+        model = get_peft_model(_two_layer_llama(), config)
     except ValueError as err:
+        if "not found" in str(err) and config.layers_to_transform is not None:
+            raise Wrong("the module names may be right, but layers_to_transform picks layers by number, and a model "
+                        "with fewer layers has none of those; the task asks for every layer") from None
         if "not found" in str(err):
             raise Wrong("peft found no module of that name in a Llama-style model: print(model) shows the names of "
                         "its projections") from None
         raise
-    adapted = sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules() if hasattr(module, "lora_A")})
-    if adapted != ["q_proj", "v_proj"]:
-        raise Wrong(f"the adapters went into {', '.join(adapted)}; the task asks for the query and value projections "
+    adapted = {name: module for name, module in model.named_modules() if hasattr(module, "lora_A")}
+    kinds = sorted({name.rsplit(".", 1)[-1] for name in adapted})
+    if kinds != ["q_proj", "v_proj"]:
+        raise Wrong(f"the adapters went into {', '.join(kinds)}; the task asks for the query and value projections "
                     f"only")
+    if len(adapted) != 2 * LAYERS:
+        raise Wrong("some layers got no adapter: the task asks for the query and value projections of every layer")
+    for name, module in adapted.items():
+        rank, alpha = module.r["default"], module.lora_alpha["default"]
+        if (rank, alpha) != (8, 16):
+            raise Wrong(f"{name.removeprefix('base_model.model.')} gets rank {rank} and alpha {alpha}: a pattern "
+                        "overrides the rank or alpha of some modules; the task asks for rank 8 and alpha 16 everywhere")
+    extra = sorted({name.removeprefix("base_model.model.").split(".modules_to_save")[0]
+                    for name, p in model.named_parameters() if p.requires_grad and "lora_" not in name})
+    if extra:
+        raise Wrong(f"{', '.join(extra)} would train in full beside the adapters; the task asks for the adapters only")
     if not isinstance(model, PeftModelForCausalLM):
         raise Wrong("get_peft_model does not know this is a causal language model: say which task the adapter is for")
 
+
+LAYERS = 2  # more than one, so that an answer limited to some layers shows
+
+
+def _two_layer_llama():
+    from transformers import AutoModelForCausalLM, LlamaConfig
+
+    config = LlamaConfig(vocab_size=100, hidden_size=16, num_hidden_layers=LAYERS, num_attention_heads=2,
+                         num_key_value_heads=1, intermediate_size=32, max_position_embeddings=128)
+    return AutoModelForCausalLM.from_config(config).eval()
