@@ -88,3 +88,14 @@ def home_training_sentiment(prepared, tmp_path, kit_env):
     yield home
     if state := background.building(home):  # the test failed before the build ended
         os.kill(state["pid"], signal.SIGKILL)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The mutation score of each exercise's check, when test_mutation.py ran."""
+    from tests.support.mutation import SCORES
+
+    if SCORES:
+        terminalreporter.section("mutation score of each exercise's check (killed / non-equivalent mutants)")
+        for name, (killed, counted) in sorted(SCORES.items()):
+            share = f"{killed / counted:.0%}" if counted else "-"
+            terminalreporter.write_line(f"{name:32} {killed:3d} / {counted:3d}  {share}")

@@ -40,6 +40,41 @@ def seeded_inside(scores):
     return torch.multinomial(scores.softmax(-1), 1).squeeze(-1)
 
 
+def inverse_cdf(scores):
+    u = torch.rand(scores.shape[0], 1)  # a right sampler, but not torch.multinomial's draw under the same seed
+    return (scores.softmax(-1).cumsum(-1) < u).sum(-1)
+
+
+def greedy_by_hand(model, tokenizer, prompt, n):
+    ids = tokenizer(prompt, return_tensors="pt").input_ids
+    start = ids.shape[1]
+    for _ in range(n):  # section 1's loop: the right tokens, but never model.generate
+        ids = torch.cat([ids, model(ids).logits[:, -1].argmax(-1, keepdim=True)], dim=-1)
+        if ids[0, -1] == tokenizer.eos_token_id:
+            break
+    return tokenizer.decode(ids[0, start:], skip_special_tokens=True)
+
+
+def greedy_by_default(model, tokenizer, prompt, n):
+    inputs = tokenizer(prompt, return_tensors="pt")  # greedy only where the model's generation_config says so
+    return tokenizer.decode(model.generate(**inputs, max_new_tokens=n)[0, inputs["input_ids"].shape[1]:],
+                            skip_special_tokens=True)
+
+
+def keeping_special_tokens(model, tokenizer, prompt, n):
+    inputs = tokenizer(prompt, return_tensors="pt")
+    output = model.generate(**inputs, max_new_tokens=n, do_sample=False)
+    return tokenizer.decode(output[0, inputs["input_ids"].shape[1]:])
+
+
+def greedy_from_config(model, tokenizer, prompt, n):
+    from transformers import GenerationConfig
+
+    inputs = tokenizer(prompt, return_tensors="pt")
+    output = model.generate(**inputs, generation_config=GenerationConfig(max_new_tokens=n, do_sample=False))
+    return tokenizer.batch_decode(output[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)[0]
+
+
 def six_new_tokens(model, tokenizer, prompt, n):
     return continue_greedy_with(model, tokenizer, prompt, 6)
 
@@ -80,6 +115,14 @@ def first_token_vectors(texts):
     return np.stack([np.array(o)[0][0] for o in extractor(texts)])
 
 
+def batched_mean_vectors(texts):
+    import numpy as np
+    from transformers import pipeline
+
+    extractor = pipeline("feature-extraction", model=labkit.checkpoint("encoder"))
+    return np.stack([np.array(o)[0].mean(axis=0) for o in extractor(texts, batch_size=2)])
+
+
 def training_args(**kwargs):
     from transformers import TrainingArguments
 
@@ -104,38 +147,104 @@ def classifier(auto="AutoModelForSequenceClassification", from_config=False, **k
     return load_classifier
 
 
+def labels_set_after_loading(num_labels):
+    model = classifier()(num_labels)
+    model.config.num_labels = num_labels  # the config says so, but the head keeps its 2 outputs
+    return model
+
+
+def fine_tuned_head_resized(num_labels):
+    from transformers import AutoModelForSequenceClassification
+
+    return AutoModelForSequenceClassification.from_pretrained(labkit.checkpoint("sentiment"), num_labels=num_labels,
+                                                              ignore_mismatched_sizes=True)
+
+
+def head_sized_by_config(num_labels):
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    config = AutoConfig.from_pretrained(labkit.checkpoint("encoder"), num_labels=num_labels)
+    return AutoModelForSequenceClassification.from_pretrained(labkit.checkpoint("encoder"), config=config)
+
+
+def bert_head_from_id2label(num_labels):
+    from transformers import BertForSequenceClassification
+
+    return BertForSequenceClassification.from_pretrained(labkit.checkpoint("encoder"),
+                                                         id2label={i: f"class {i}" for i in range(num_labels)})
+
+
 # id -> [(a plausible wrong answer, a piece of the diagnosis it must get)]; the reference answer is the package's own
 WRONG = {
     "first_steps.same_device": [(lambda model, inputs: inputs.to("cpu"), "ask the model where it is"),
                           (lambda model, inputs: inputs["input_ids"].to(model.device), "the whole tokenizer output"),
-                          (lambda model, inputs: None, "returns nothing")],
+                          (lambda model, inputs: None, "returns nothing"),
+                          (lambda model, inputs: inputs.to("meta"), "ask the model where it is"),
+                          (lambda model, inputs: {"input_ids": inputs["input_ids"].to(model.device)},
+                           "input_ids and attention_mask, both moved")],
     "first_steps.labels_of": [(pipeline_labels(), "without model="),
                         (lambda texts: [{"label": "positive"} for t in texts], "the pipeline's dicts"),
-                        (lambda texts: ["positive"] * len(texts), "differ from the kit's sentiment model")],
-    "first_steps.parameter_count": [(22.7, "millions"), (103, "counts weight tensors"), (22_713_219, "not the encoder's")],
-    "pipelines.softmax": [(lambda x: torch.softmax(x, dim=-1), "without calling a softmax"),
+                        (lambda texts: ["positive"] * len(texts), "differ from the kit's sentiment model"),
+                        (lambda texts: ["positive", "negative", "neutral", "negative"], "differ from the kit's")],
+    "first_steps.parameter_count": [(22.7, "millions"), (103, "counts weight tensors"),
+                                    (22_713_219, "not the encoder's"), (10_795_392, "leaves the embeddings out"),
+                                    ("22713216", "as one number")],
+    "pipelines.softmax": [(lambda x: torch.softmax(x, dim=-1), "without a ready-made softmax"),
+                          (lambda x: x.log_softmax(-1).exp(), "without a ready-made softmax"),
+                          (torch.nn.Softmax(dim=-1), "without a ready-made softmax"),
+                          (lambda x, sm=F.softmax: sm(x, dim=-1), "without a ready-made softmax"),
+                          (lambda x: (x - x.max()).exp() / (x - x.max()).exp().sum(-1, keepdim=True), "its own shift"),
+                          (lambda x: (x - x.amin(-1, keepdim=True)).exp() / (x - x.amin(-1, keepdim=True)).exp().sum(
+                              -1, keepdim=True), "exp() overflows"),
                           (lambda x: torch.exp(x) / torch.exp(x).sum(-1, keepdim=True), "exp() overflows"),
                           (lambda x: (x - x.max()).exp() / (x - x.max()).exp().sum(0), "down each column"),
                           (lambda x: x / x.sum(-1, keepdim=True), "values are off")],
     "pipelines.to_labels": [(lambda logits, id2label: logits.argmax(-1), "not class numbers"),
-                            (lambda logits, id2label: [id2label[int(i)] for i in logits.argmin(-1)], "wrong label")],
-    "pipelines.cosine": [(lambda a, b: a @ b, "dot product"), (lambda a, b: a.norm() - b.norm(), "must give 1.0")],
+                            (lambda logits, id2label: [id2label[int(i)] for i in logits.argmin(-1)], "wrong label"),
+                            (lambda logits, id2label: [id2label[int(i)] for i in logits.argmax(0)],
+                             "one label per row"),
+                            (lambda logits, id2label: ["negative", "positive", "neutral"], "one label per row"),
+                            (lambda logits, id2label: [list(id2label.values())[i] for i in logits.argmax(-1).tolist()],
+                             "as a key")],
+    "pipelines.cosine": [(lambda a, b: a @ b, "dot product"), (lambda a, b: a.norm() - b.norm(), "must give 1.0"),
+                         (lambda a, b: F.cosine_similarity(a, b, dim=0), "without a ready-made cosine"),
+                         (lambda a, b: abs(a @ b) / (a.norm() * b.norm()), "keeps its sign"),
+                         (lambda a, b: ((a @ b) / (a.norm() * b.norm())).clamp(min=0), "keeps its sign"),
+                         (lambda a, b: (a @ b) / (a @ a), "must give 1.0"),
+                         (lambda a, b: 1 - F.cosine_embedding_loss(a[None], b[None], torch.tensor([1])),
+                          "without a ready-made cosine")],
     "pipelines.sentence_vectors": [(first_token_vectors, "first token's vector"),
-                                   (lambda texts: first_token_vectors(texts)[None], "one vector per text")],
+                                   (lambda texts: first_token_vectors(texts)[None], "one vector per text"),
+                                   (batched_mean_vectors, "padding")],
     "tokenization.count_tokens": [(lambda tok, text: len(tok(text).input_ids), "special tokens"),
-                                  (lambda tok, text: len(text.split()), "tokens are not words")],
-    "tokenization.special_ids": [((102, 101), "wrong order"), ((0, 0), "not the ids"), (101, "a pair")],
+                                  (lambda tok, text: len(text.split()), "tokens are not words"),
+                                  (lambda tok, text: len(tok(text).input_ids) - (2 if tok.cls_token else 0),
+                                   "special tokens"),
+                                  (lambda tok, text: len(tok(text).input_ids) - 2, "subtract two special tokens"),
+                                  (lambda tok, text: sum(i not in tok.all_special_ids for i in tok(text).input_ids),
+                                   "special tokens written in the text itself")],
+    "tokenization.special_ids": [(lambda tok: (tok.sep_token_id, tok.cls_token_id), "wrong order"),
+                                 (lambda tok: (101, 102), "typed in"),
+                                 (lambda tok: (tok.bos_token_id, tok.eos_token_id), "is None"),
+                                 (lambda tok: tok.convert_tokens_to_ids(["[CLS]", "[SEP]"]), "not the ids"),
+                                 (lambda tok: tok("hi").input_ids[0], "a pair")],
     "tokenization.pad_fraction": [(lambda b: b["attention_mask"].float().mean(), "share of real tokens"),
-                                  (pad_ids_fraction, "also be a real token"), (lambda b: 0.0, "not the share")],
+                                  (pad_ids_fraction, "also be a real token"), (lambda b: 0.0, "not the share"),
+                                  (lambda b: sum(row.count(1) for row in b["attention_mask"])
+                                   / sum(len(row) for row in b["attention_mask"]), "share of real tokens")],
     "models.hidden_shape": [((2, 384), "one vector per *token*"), ((2, 3, 384), "sequence length is off")],
     "models.batch_dim": [(lambda ids: torch.tensor(ids), "1-D tensor"), (lambda ids: [ids], "torch tensor"),
-                         (lambda ids: torch.tensor([ids], dtype=torch.float32), "integer ids")],
+                         (lambda ids: torch.tensor([ids], dtype=torch.float32), "integer ids"),
+                         (lambda ids: torch.tensor([[101, 7592, 2088, 102]]), "same ids")],
     "models.head_params": [(1152, "more than weights"), (384, "one linear layer"), (3, "one linear layer")],
     "models.cross_shape": [((2, 4, 10, 4), "swapped"), ((2, 4, 4, 4), "decoder's own self-attention"),
                            ((2, 4, 10, 10), "encoder's self-attention"), ((2, 4, 10), "which side asks")],
     "models.new_head": [(classifier("AutoModel"), "no sequence-classification head"),
-                        (classifier(), "asked for 5 labels"),
-                        (classifier(from_config=True), "random weights")],
+                        (classifier(), "asked for"),
+                        (classifier(from_config=True), "random weights"),
+                        (classifier(num_labels=5), "asked for"),
+                        (labels_set_after_loading, "sized when the model is built"),
+                        (fine_tuned_head_resized, "already fine-tuned")],
     "generation.greedy_pick": [(lambda logits: logits.argmax(0), "best row for each token"),
                                (lambda logits: logits.softmax(-1).max(-1).values, "token ids"),
                                (lambda logits: logits.argmin(-1), "not the most likely"),
@@ -152,7 +261,10 @@ WRONG = {
                           "wrong scores"),
                          (lambda s, k: s.masked_fill(s < s.topk(k + 1).values[..., -1:], -torch.inf), "exactly"),
                          (lambda s, k: __import__("transformers").TopKLogitsWarper(k)(None, s), "ready-made"),
-                         (lambda s, k: labkit.decoding.TopK(k)(None, s), "ready-made")],
+                         (lambda s, k: labkit.decoding.TopK(k)(None, s), "ready-made"),
+                         (lambda s, k: s.masked_fill(s < s.topk(k).values[..., -1:], torch.finfo(s.dtype).min),
+                          "still a finite score"),
+                         (lambda s, k: s.masked_fill(s < s.topk(k).values[..., -1:], -1e9), "torch.isfinite")],
     "generation.sample_next": [(lambda s: s.argmax(-1), "greedy decoding"),
                                (lambda s: torch.multinomial(s.softmax(-1), 1), "extra dimension"),
                                (lambda s: torch.multinomial(s.softmax(0).T, 1).squeeze(-1), "one token id per row"),
@@ -161,32 +273,70 @@ WRONG = {
                                (lambda s: torch.multinomial(s.softmax(-1), 1, generator=torch.Generator().manual_seed(
                                    int(torch.randint(1 << 30, ())))).squeeze(-1), "not the draw"),
                                (seeded_inside, "do not seed inside"),
-                               (lambda s: torch.multinomial(s.softmax(-1), 1).squeeze(), "batch dimension")],
+                               (lambda s: torch.multinomial(s.softmax(-1), 1).squeeze(), "batch dimension"),
+                               (inverse_cdf, "exact ids under the caller's seed")],
     "generation.continue_greedy": [(decode_all, "starts with the prompt"), (max_length_instead, "too few tokens"),
-                                   (six_new_tokens, "do you use n"), (pipeline_continuation, "a pipeline")],
+                                   (six_new_tokens, "do you use n"), (pipeline_continuation, "a pipeline"),
+                                   (greedy_by_hand, "never calls model.generate"),
+                                   (greedy_by_default, "is sampling off"),
+                                   (keeping_special_tokens, "without special tokens")],
     "decoding.nucleus_size": [(2, "crosses p"), (4, "watch when"), (5, "watch when")],
-    "decoding.top_k_1": [(False, "what is left"), ("yes", "True or False"), (1.0, "True or False")],
+    "decoding.top_k_1": [(False, "what is left"), ("yes", "True or False"), (1.0, "True or False"),
+                         (torch.tensor(False), "what is left")],
     "decoding.sampling_config": [(generation_config(temperature=0.7, top_p=0.9, max_new_tokens=30), "greedily"),
+                                 (generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
+                                                    suppress_tokens=[2]), "suppress_tokens change"),
+                                 (generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
+                                                    min_new_tokens=30), "min_new_tokens change"),
                                  (generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_length=30),
                                   "new tokens only"),
                                  (generation_config(do_sample=True, temperature=1 / 0.7, top_p=0.9,
                                                     max_new_tokens=30), "asks for 0.7"),
-                                 ({"do_sample": True}, "GenerationConfig")],
+                                 ({"do_sample": True}, "GenerationConfig"),
+                                 (generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
+                                                    top_k=1), "greedy decoding again"),
+                                 (generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
+                                                    num_beams=4), "beam sampling"),
+                                 (generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
+                                                    top_k=40), "does not ask for"),
+                                 (generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
+                                                    repetition_penalty=1.2), "temperature and top_p only")],
     "attention.attention_shape": [((2, 9, 9), "one map per head"), ((6, 2, 12, 9, 9), "all layers"),
                                   ((2, 9, 9, 12), "their order")],
-    "attention.visible_keys": [(lambda i: i, "the token itself"), (lambda i: 6 - i, "never the future")],
+    "attention.visible_keys": [(lambda i: i, "the token itself"), (lambda i: 6 - i, "never the future"),
+                               (lambda i: [1, 2, 3, 4, 5, 6][i], "every position"),
+                               (lambda i: min(i + 1, 6), "every position")],
     "attention.previous_token": [(lambda w: w.diagonal(offset=1).mean(), "*next* token"),
                                  (lambda w: w.diagonal().mean(), "attending to itself"),
-                                 (lambda w: w.mean(), "not the average")],
+                                 (lambda w: w.mean(), "not the average"),
+                                 (lambda w: labkit.attention.head_patterns(w[None, None, None], ["t"] * len(w))[
+                                     "previous token"][0, 0], "head_patterns"),
+                                 (eval("lambda w: head_patterns(w[None, None, None], ['t'] * len(w))['previous token']"
+                                       "[0, 0]", {"head_patterns": labkit.attention.head_patterns}), "head_patterns")],
     "attention.weights_by_hand": [(lambda q, k: torch.softmax(q @ k.T, dim=-1), "not scaled"),
                                   (lambda q, k: torch.softmax(q @ k.T / q.shape[-1] ** 0.5, dim=0), "columns"),
                                   (lambda q, k: torch.softmax(q @ k.T / q.shape[-1], dim=-1), "scaled too much"),
-                                  (lambda q, k: q @ k.T, "check each step")],
+                                  (lambda q, k: q @ k.T, "check each step"),
+                                  (lambda q, k: torch.softmax(q @ k.T / 4, dim=-1), "fixed number"),
+                                  (lambda q, k: F.scaled_dot_product_attention(q, k, torch.eye(len(k))),
+                                   "scaled_dot_product_attention"),
+                                  (lambda q, k: torch.ops.aten._scaled_dot_product_attention_math(
+                                      q[None], k[None], k[None])[1][0], "scaled_dot_product_attention"),
+                                  (lambda q, k: __import__("transformers").models.bert.modeling_bert
+                                   .eager_attention_forward(torch.nn.Module(), q[None, None], k[None, None],
+                                                            k[None, None], None)[1][0, 0], "eager_attention_forward")],
     "attention.eager_model": [(lambda ckpt: __import__("transformers").AutoModel.from_pretrained(ckpt),
                                "never forms them"),
                               (lambda ckpt: __import__("transformers").AutoModel.from_pretrained(
-                                  labkit.checkpoint("causal-lm"), attn_implementation="eager"), "you are given")],
+                                  labkit.checkpoint("causal-lm"), attn_implementation="eager"), "you are given"),
+                              (lambda ckpt: __import__("transformers").AutoModel.from_pretrained(
+                                  labkit.checkpoint("encoder"), attn_implementation="eager"), "you are given"),
+                              (lambda ckpt: __import__("transformers").AutoModel.from_config(
+                                  __import__("transformers").AutoConfig.from_pretrained(ckpt),
+                                  attn_implementation="eager"), "trained ones")],
     "data.is_long": [(lambda e: len(e["text"].split()) >= 20, "not *more than*"),
+                     (lambda e: len(e["text"].split(" ")) > 20, "two spaces"),
+                     (lambda e: e["text"].count(" ") >= 20, "two spaces"),
                      (lambda e: len(e["text"]) > 100, "what are you counting"),
                      (lambda e: len(e["text"]) > 200, "what are you counting")],
     "data.tokenize_batch": [(lambda b: _minilm()(b["text"], truncation=True, max_length=32, padding="max_length"),
@@ -199,15 +349,29 @@ WRONG = {
                                "20% means 20"),
                               (lambda d: d.train_test_split(test_size=0.2, stratify_by_column="label", seed=1),
                                "seed 0"),
-                              (lambda d: {"train": d, "test": d}, "DatasetDict")],
+                              (lambda d: {"train": d, "test": d}, "DatasetDict"),
+                              (lambda d: d.train_test_split(test_size=20, stratify_by_column="label", seed=0),
+                               "20% means 30"),
+                              (lambda d: (s := d.train_test_split(test_size=0.2, stratify_by_column="label",
+                                                                   seed=0)).update(train=d) or s, "both parts"),
+                              (lambda d: (s := d.train_test_split(test_size=0.2, stratify_by_column="label", seed=0))
+                               .update(train=d.select(range(len(d) * 4 // 5))) or s, "both parts")],
     "finetuning.accuracy": [(lambda logits, labels: (logits.argmax(-1) == labels).sum(), "number of correct rows"),
-                            (lambda logits, labels: (logits.argmin(-1) == labels).mean(), "not the share")],
-    "finetuning.trainable": [(0, "still trains"), (1155 + 384 * 384 + 384, "pooler"), (22_713_219, "not what")],
+                            (lambda logits, labels: (logits.argmin(-1) == labels).mean(), "not the share"),
+                            (lambda logits, labels: 0.34, "not the share"),
+                            (lambda logits, labels: (logits.argmax() == labels).mean(), "not the share")],
+    "finetuning.trainable": [(1_774_464, "still trains"), (1_775_619 + 384 * 384 + 384, "pooler"),
+                             (1155, "trains again"), (6 * 1_774_464 + 1155, "not every layer"),
+                             ("1775619", "whole number"), (22_713_219, "not what")],
     "finetuning.training_args": [(training_args(eval_strategy="epoch", load_best_model_at_end=True), "refused"),
                                  (training_args(evaluation_strategy="epoch"), "renamed in transformers 5"),
                                  (training_args(eval_strategy="epoch", save_strategy="epoch"), "last epoch's"),
                                  (training_args(eval_strategy="steps", save_strategy="steps",
-                                                load_best_model_at_end=True), "not every epoch")],
+                                                load_best_model_at_end=True), "not every epoch"),
+                                 (training_args(eval_strategy="epoch", save_strategy="epoch",
+                                                load_best_model_at_end=True, greater_is_better=True), "highest loss"),
+                                 (lambda output_dir: training_args(eval_strategy="epoch", save_strategy="epoch",
+                                                                   load_best_model_at_end=True)("runs"), "output_dir")],
     "deployment.feed": [(lambda texts: dict(_sentiment_tokenizer()(texts, padding=True, return_tensors="pt")),
                          "NumPy arrays"),
                         (lambda texts: dict(_sentiment_tokenizer()(texts, return_tensors="np")), "could not make"),
@@ -217,15 +381,35 @@ WRONG = {
                         (lambda texts: {k: v.astype("int32") for k, v in _sentiment_tokenizer()(
                             texts, padding=True, return_tensors="np").items()}, "int64"),
                         (lambda texts: dict(_sentiment_tokenizer()(texts, padding=True, truncation=True, max_length=8,
-                                                                   return_tensors="np")), "nothing cut")],
+                                                                   return_tensors="np")), "nothing cut"),
+                        (lambda texts: dict(_sentiment_tokenizer()(texts, padding=True, truncation=True, max_length=16,
+                                                                   return_tensors="np")), "nothing cut"),
+                        (lambda texts: dict(_sentiment_tokenizer()(texts, padding=True, return_tensors="np",
+                                                                   return_special_tokens_mask=True)),
+                         "no input named special_tokens_mask"),
+                        (lambda texts: dict(_sentiment_tokenizer()(texts, padding=True, return_tensors="np",
+                                                                   return_length=True)), "no input named length"),
+                        (lambda texts: dict(_sentiment_tokenizer()(texts, padding="max_length", max_length=64,
+                                                                   return_tensors="np")), "beyond the longest"),
+                        (lambda texts: dict(_sentiment_tokenizer()(FEED_TEXTS, padding=True, return_tensors="np")),
+                         "not what the classifier's own tokenizer makes")],
     "deployment.int8_size": [(22_713_219 * 4 / 1e6, "float32"), (22_713_219 * 2 / 1e6, "16 bits"),
-                             (22_713_219 / 8 / 1e6, "1 bit"), (22_713_219 / 2**20, "MiB"), (11.7, "one byte each")],
+                             (22_713_219 / 8 / 1e6, "1 bit"), (22_713_219 / 2**20, "MiB"), (11.7, "one byte each"),
+                             ("22.7", "a string")],
     "deployment.dynamic_shapes": [(lambda: export_shapes(axes=(0,)), "both axes"),
                                   (lambda: export_shapes(names=("input_ids", "attention_mask")),
                                    "token_type_ids is missing"),
-                                  (lambda: {n: {0: "batch", 1: "sequence"} for n in BERT_INPUTS}, "dynamic_axes"),
-                                  (lambda: export_shapes(shared=False), "shared"),
-                                  (lambda: export_shapes(square=True), "square")],
+                                  (lambda: export_shapes(square=True), "square"),
+                                  (lambda: {n: {0: "n", 1: "n"} for n in BERT_INPUTS}, "square"),
+                                  (lambda: dims_for_all(torch.export.Dim("sequence", max=512),
+                                                       torch.export.Dim("batch")),
+                                   "other way round"),
+                                  (lambda: dims_for_all(torch.export.Dim("batch", max=2),
+                                                       torch.export.Dim("sequence", max=512)),
+                                   "at most 2 rows"),
+                                  (lambda: dims_for_all(torch.export.Dim("batch"),
+                                                       torch.export.Dim("sequence", max=128)),
+                                   "up to 512")],
     "lora.causal_lm_loss": [(lambda lg, lb: F.cross_entropy(lg.flatten(0, 1), lb.flatten(), ignore_index=-100),
                              "same position"),
                             (lambda lg, lb: F.cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
@@ -233,14 +417,27 @@ WRONG = {
                             (lambda lg, lb: F.cross_entropy(lg[:, 1:].flatten(0, 1), lb[:, :-1].flatten(),
                                                             ignore_index=-100), "not the loss the model"),
                             (lambda lg, lb: F.cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
-                                                            ignore_index=-100, reduction="none"), "one number")],
+                                                            ignore_index=-100, reduction="none"), "one number"),
+                            (lambda lg, lb: ready_made_causal_lm_loss(lg, lb), "transformers' own"),
+                            (lambda lg, lb: F.cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
+                                                            ignore_index=-100, reduction="sum") / (lb != -100).sum(),
+                             "before the shift"),
+                            (lambda lg, lb: torch.stack([F.cross_entropy(row[:-1], row_labels[1:], ignore_index=-100)
+                                                         for row, row_labels in zip(lg, lb)]).mean(), "each row"),
+                            (lambda lg, lb: F.cross_entropy(lg[:-1].flatten(0, 1), lb[1:].flatten(),
+                                                            ignore_index=-100), "not the loss the model")],
     "lora.adapter_size": [(8 * (576 + 576), "square"), (576 * 192, "frozen weight's own size"), (8 * 576, "only one"),
                           (8 * 576 * 192, "not their product")],
     "lora.config": [(lambda: lora_config(r=16, lora_alpha=8), "swapped"),
                     (lambda: lora_config(target_modules=["query", "value"]), "no module of that name"),
                     (lambda: lora_config(target_modules="all-linear"), "query and value projections only"),
                     (lambda: lora_config(task_type=None), "which task"),
-                    (lambda: lora_config(lora_dropout=0.1), "dropout")],
+                    (lambda: lora_config(lora_dropout=0.1), "dropout"),
+                    (lambda: lora_config(layers_to_transform=[0]), "some layers got no adapter"),
+                    (lambda: lora_config(layers_to_transform=list(range(24, 30))), "picks layers by number"),
+                    (lambda: lora_config(rank_pattern={"v_proj": 4}), "a pattern overrides"),
+                    (lambda: lora_config(use_rslora=True), "use_rslora"),
+                    (lambda: lora_config(modules_to_save=["lm_head"]), "lm_head would train in full")],
 }
 
 
@@ -269,6 +466,24 @@ def export_shapes(axes=(0, 1), names=BERT_INPUTS, shared=True, square=False):
     return shapes
 
 
+FEED_TEXTS = ["Loving the new course!", "The train was late again, and nobody on the platform knew why: the board "
+              "said nothing, the staff said nothing, and the next one was cancelled too."]  # deployment.feed's first
+
+
+def dims_for_all(batch, sequence):
+    return {name: {0: batch, 1: sequence} for name in BERT_INPUTS}
+
+
+def ready_made_causal_lm_loss(logits, labels):
+    from transformers.loss.loss_utils import ForCausalLMLoss
+
+    return ForCausalLMLoss(logits, labels, vocab_size=logits.shape[-1])
+
+
+def _np_int64_lists(texts):
+    return {k: v.tolist() for k, v in _sentiment_tokenizer()(texts, padding=True, return_tensors="np").items()}
+
+
 def lora_config(**overrides):
     from peft import LoraConfig
 
@@ -286,6 +501,39 @@ def reference(name):
 
 # id -> right answers written another way than the reference, which the check must accept too
 RIGHT = {
+    "decoding.top_k_1": [__import__("numpy").True_, torch.tensor(True)],
+    "decoding.sampling_config": [generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
+                                                   top_k=0),
+                                 __import__("transformers").GenerationConfig.from_dict(
+                                     {"do_sample": True, "temperature": 0.7, "top_p": 0.9, "max_new_tokens": 30,
+                                      "eos_token_id": 2}),
+                                 generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
+                                                   pad_token_id=0, return_dict_in_generate=True)],
+    "attention.visible_keys": [lambda i: len(range(i + 1)), lambda i: __import__("numpy").int64(i) + 1,
+                               lambda i: torch.tensor(i) + 1],
+    "attention.previous_token": [lambda w: torch.stack([w[i, i - 1] for i in range(1, len(w))]).mean(),
+                                 lambda w: __import__("numpy").diagonal(w.numpy(), -1).mean()],
+    "attention.weights_by_hand": [lambda q, k: F.softmax(torch.einsum("qd,kd->qk", q, k) / q.shape[1] ** 0.5, dim=1),
+                                  lambda q, k: (q.double() @ k.double().T / q.shape[-1] ** 0.5).softmax(-1).numpy()],
+    "attention.eager_model": [lambda ckpt: __import__("transformers").AutoModel.from_pretrained(
+        ckpt, config=__import__("transformers").AutoConfig.from_pretrained(ckpt, attn_implementation="eager")),
+                              lambda ckpt: __import__("transformers").AutoModel.from_pretrained(
+        ckpt, attn_implementation="eager", dtype=torch.bfloat16)],
+    "first_steps.same_device": [lambda model, inputs: {k: v.to(model.device) for k, v in inputs.items()},
+                                lambda model, inputs: inputs.to(next(model.parameters()).device)],
+    "first_steps.parameter_count": [__import__("numpy").int64(22_713_216), torch.tensor(22_713_216), 22_713_216.0],
+    "pipelines.softmax": [lambda x: (x - x.logsumexp(-1, keepdim=True)).exp(),
+                          eval("lambda x: softmax(x)",  # a hand-written helper that happens to be named softmax
+                               {"softmax": lambda x: (x - x.max(-1, keepdim=True).values).exp()
+                                / (x - x.max(-1, keepdim=True).values).exp().sum(-1, keepdim=True)}),
+                          lambda x: (lambda e: e / e.sum(-1, keepdim=True))((x - x.amax(-1, keepdim=True)).exp())],
+    "pipelines.to_labels": [lambda logits, id2label: [id2label[i] for i in logits.softmax(-1).argmax(-1).tolist()],
+                            lambda logits, id2label: tuple(id2label[i.item()] for i in logits.argmax(-1))],
+    "pipelines.cosine": [lambda a, b: (a / a.norm()) @ (b / b.norm()),
+                         lambda a, b: (a.double() @ b.double()) / (a.double().norm() * b.double().norm())],
+    "pipelines.sentence_vectors": [lambda texts: torch.as_tensor(reference("pipelines.sentence_vectors")(texts)).half(),
+                                   lambda texts: torch.as_tensor(reference("pipelines.sentence_vectors")(texts))
+                                   .bfloat16()],
     "generation.greedy_pick": [lambda logits: logits.topk(1, dim=-1).indices[:, 0],
                                lambda logits: logits.softmax(-1).argmax(-1, keepdim=True).squeeze(-1),
                                lambda logits: logits.numpy().argmax(-1)],
@@ -295,10 +543,48 @@ RIGHT = {
                                lambda logits, t: (logits / t).numpy()],
     "generation.top_k": [lambda s, k: torch.where(s >= s.topk(k).values[:, -1:], s, float("-inf")),
                          lambda s, k: torch.full_like(s, -torch.inf).scatter(-1, s.topk(k).indices,
-                                                                             s.topk(k).values)],
+                                                                             s.topk(k).values),
+                         lambda s, k: torch.where(s >= s.topk(k).values[:, -1:], s, -torch.inf).double()],
     "generation.sample_next": [lambda s: torch.multinomial(F.softmax(s, dim=1), 1)[:, 0],
-                               lambda s: torch.multinomial(s.softmax(-1), num_samples=1).view(-1)],
-    "generation.continue_greedy": [continue_greedy_with, greedy_from_ids],
+                               lambda s: torch.multinomial(s.softmax(-1), num_samples=1).view(-1),
+                               lambda s: torch.distributions.Categorical(logits=s).sample()],
+    "generation.continue_greedy": [continue_greedy_with, greedy_from_ids, greedy_from_config],
+    "tokenization.special_ids": [lambda tok: tok(["hi"], return_tensors="pt").input_ids[0, [0, -1]],
+                                 lambda tok: tok("hi", return_tensors="np").input_ids[0, [0, -1]],
+                                 lambda tok: [tok.cls_token_id, tok.sep_token_id]],
+    "tokenization.count_tokens": [lambda tok, text: len(tok.tokenize(text)),
+                                  lambda tok, text: len(tok(text, add_special_tokens=False, return_tensors="pt")
+                                                        .input_ids[0])],
+    "models.batch_dim": [lambda ids: torch.tensor([ids], dtype=torch.int32), lambda ids: torch.tensor(ids).unsqueeze(0),
+                         lambda ids: torch.LongTensor(ids)[None]],
+    "models.new_head": [head_sized_by_config, bert_head_from_id2label,
+                        lambda n: classifier(num_labels=n, dtype=torch.bfloat16)(n)],
+    "tokenization.pad_fraction": [lambda b: sum(row.count(0) for row in b["attention_mask"])
+                                  / sum(len(row) for row in b["attention_mask"])],
+    "finetuning.accuracy": [lambda logits, labels: float((logits.argmax(-1) == labels).astype("float32").mean()),
+                            lambda logits, labels: (torch.tensor(logits).argmax(-1) == torch.tensor(labels))
+                            .float().mean().item()],
+    "finetuning.trainable": [torch.tensor([1_775_619]).numpy()[0], torch.tensor(1_775_619), 1_775_619.0],
+    "finetuning.training_args": [training_args(eval_strategy="epoch", save_strategy="epoch",
+                                               load_best_model_at_end=True, metric_for_best_model="eval_loss")],
+    "data.is_long": [lambda e: len(re.findall(r"\S+", e["text"])) > 20, lambda e: len(e["text"].split()) >= 21],
+    "data.stratified_split": [lambda d: d.train_test_split(test_size=len(d) // 5, stratify_by_column="label", seed=0),
+                              lambda d: d.train_test_split(train_size=0.8, stratify_by_column="label", seed=0)],
+    "deployment.feed": [lambda texts: _sentiment_tokenizer()(texts, padding=True, return_tensors="np"),
+                        lambda texts: dict(_sentiment_tokenizer()(texts, padding=True)), _np_int64_lists],
+    "deployment.int8_size": [__import__("numpy").float32(22.713), __import__("numpy").int64(23)],
+    "deployment.dynamic_shapes": [lambda: dims_for_all("batch", "sequence"),
+                                  lambda: dims_for_all(torch.export.Dim.DYNAMIC, torch.export.Dim.DYNAMIC),
+                                  lambda: dims_for_all(torch.export.Dim.AUTO, torch.export.Dim.AUTO),
+                                  lambda: export_shapes(shared=False),
+                                  lambda: {name: (torch.export.Dim("batch"), torch.export.Dim("sequence"))
+                                          for name in BERT_INPUTS}],
+    "lora.causal_lm_loss": [lambda lg, lb: F.nll_loss(lg[:, :-1].log_softmax(-1).transpose(1, 2), lb[:, 1:]),
+                            lambda lg, lb: F.cross_entropy(lg[:, :-1].double().flatten(0, 1), lb[:, 1:].flatten(),
+                                                           ignore_index=-100).item()],
+    "lora.config": [lambda: lora_config(target_modules=r".*\.(q_proj|v_proj)"),
+                    lambda: lora_config(target_modules=["self_attn.q_proj", "self_attn.v_proj"]),
+                    lambda: lora_config(target_modules=None)],
 }
 
 
