@@ -70,7 +70,8 @@ def _tokenize_batch(tokenize_batch):
 
 
 @exercise("stratified_split", "Write split(dataset) that returns a DatasetDict with 'train' and 'test', the test part "
-                              "20% of the rows, stratified by the 'label' column, shuffled with seed 0.",
+                              "20% of the rows, stratified by the 'label' column, in one call that shuffles with seed 0 "
+                              "(no shuffle of your own before it).",
           hints=("datasets has one method that splits a Dataset into train and test.",
                  "Dataset.train_test_split takes test_size (a fraction or a count), stratify_by_column and seed.",
                  "dataset.train_test_split(test_size=0.2, stratify_by_column='label', seed=0)"),
