@@ -420,6 +420,9 @@ WRONG = {
                                                             ignore_index=-100, reduction="none"), "one number"),
                             (lambda lg, lb: ready_made_causal_lm_loss(lg, lb), "transformers' own"),
                             (lambda lg, lb: F.cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
+                                                            ignore_index=-100, label_smoothing=0.01),
+                             "not the loss the model"),
+                            (lambda lg, lb: F.cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
                                                             ignore_index=-100, reduction="sum") / (lb != -100).sum(),
                              "before the shift"),
                             (lambda lg, lb: torch.stack([F.cross_entropy(row[:-1], row_labels[1:], ignore_index=-100)
@@ -437,6 +440,8 @@ WRONG = {
                     (lambda: lora_config(layers_to_transform=list(range(24, 30))), "picks layers by number"),
                     (lambda: lora_config(rank_pattern={"v_proj": 4}), "a pattern overrides"),
                     (lambda: lora_config(use_rslora=True), "use_rslora"),
+                    (lambda: lora_config(use_dora=True), "DoRA"),
+                    (lambda: lora_config(init_lora_weights=False), "starts B at zero"),
                     (lambda: lora_config(modules_to_save=["lm_head"]), "lm_head would train in full")],
 }
 

@@ -37,6 +37,7 @@ def _causal_lm_loss(causal_lm_loss):
     from transformers.loss import loss_utils
 
     model = tiny_model("llama")
+    model.lm_head.weight.data.mul_(40)  # confident predictions, as a trained model's: label smoothing then shows
     generator = torch.Generator().manual_seed(10)
     input_ids = torch.randint(3, 100, (3, 9), generator=generator)
     prompted = input_ids.clone()
@@ -165,6 +166,11 @@ def _config(make_config):
         raise Wrong(f"the dropout is {config.lora_dropout}; the task asks for none")
     if config.use_rslora:
         raise Wrong("use_rslora scales the adapter by alpha / sqrt(r) instead of LoRA's alpha / r; leave it off")
+    if config.use_dora:
+        raise Wrong("use_dora adds DoRA's magnitude vectors to the adapters: the task asks for plain LoRA")
+    if config.init_lora_weights is not True:
+        raise Wrong("init_lora_weights changes how A and B start; LoRA's default starts B at zero, so the adapted "
+                    "model begins exactly as the base model: leave it as it is")
     try:
         model = get_peft_model(_two_layer_llama(), config)
     except ValueError as err:
