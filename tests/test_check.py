@@ -75,6 +75,15 @@ def greedy_from_config(model, tokenizer, prompt, n):
     return tokenizer.batch_decode(output[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)[0]
 
 
+def greedy_with(**settings):
+    """continue_greedy that also passes these settings to model.generate."""
+    def continue_greedy(model, tokenizer, prompt, n):
+        inputs = tokenizer(prompt, return_tensors="pt")
+        output = model.generate(**inputs, max_new_tokens=n, do_sample=False, **settings)
+        return tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+    return continue_greedy
+
+
 def six_new_tokens(model, tokenizer, prompt, n):
     return continue_greedy_with(model, tokenizer, prompt, 6)
 
@@ -279,7 +288,10 @@ WRONG = {
                                    (six_new_tokens, "do you use n"), (pipeline_continuation, "a pipeline"),
                                    (greedy_by_hand, "never calls model.generate"),
                                    (greedy_by_default, "is sampling off"),
-                                   (keeping_special_tokens, "without special tokens")],
+                                   (keeping_special_tokens, "without special tokens"),
+                                   (greedy_with(repetition_penalty=1.3), "repetition_penalty=1.3 changes"),
+                                   (greedy_with(no_repeat_ngram_size=2), "no_repeat_ngram_size=2 changes"),
+                                   (greedy_with(min_new_tokens=2), "min_new_tokens=2 changes")],
     "decoding.nucleus_size": [(2, "crosses p"), (4, "watch when"), (5, "watch when")],
     "decoding.top_k_1": [(False, "what is left"), ("yes", "True or False"), (1.0, "True or False"),
                          (torch.tensor(False), "what is left")],

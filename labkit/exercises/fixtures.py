@@ -126,3 +126,33 @@ def code_calls(wanted):
         yield calls
     finally:
         sys.setprofile(previous)
+
+
+# settings that make generate pick other tokens than plain greedy decoding, or stop elsewhere
+NOT_PLAIN_GREEDY = ("repetition_penalty", "no_repeat_ngram_size", "bad_words_ids", "suppress_tokens", "sequence_bias",
+                    "min_new_tokens", "min_length", "num_beams")
+
+
+def greedy_changed_by(model, kwargs) -> str | None:
+    """The first setting of this generate call (its keyword arguments or its generation_config) that differs from
+    transformers' default and changes greedy decoding's choice; None if there is none."""
+    import copy
+
+    from transformers import GenerationConfig
+
+    config = copy.deepcopy(kwargs.get("generation_config") or model.generation_config)
+    config.update(**kwargs)
+    default = GenerationConfig()
+    return next((f"{name}={getattr(config, name)!r}" for name in NOT_PLAIN_GREEDY
+                 if getattr(config, name, None) != getattr(default, name, None)), None)
+
+
+def observe_generate(model) -> list:
+    """Records the keyword arguments of each call of this model's generate in the list it returns."""
+    calls, generate = [], model.generate
+
+    def observed(*args, **kwargs):
+        calls.append(kwargs)
+        return generate(*args, **kwargs)
+    model.generate = observed
+    return calls

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import Wrong, exercise
-from .fixtures import close, library_calls, tiny_model, tokenizer_for
+from .fixtures import close, greedy_changed_by, library_calls, observe_generate, tiny_model, tokenizer_for
 
 
 @exercise("greedy_pick", "Write pick_greedy(logits) that takes (batch, vocab) next-token logits and returns the "
@@ -189,7 +189,7 @@ def _continue_greedy(continue_greedy):
     model = tiny_model("llama", vocab_size=len(tokenizer), seed=3)  # random weights: any text, but a fixed one
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.do_sample = True  # as some checkpoints' generation_config.json do: greedy must be asked for
-    generate_calls = _observe_generate(model)
+    generate_calls = observe_generate(model)
     for prompt, n, ends_early in (("The capital of France is", 6, False), ("Once upon a time", 3, False),
                                   ("Once upon a time", 5, True)):
         if ends_early:
@@ -207,6 +207,9 @@ def _continue_greedy(continue_greedy):
         if not generate_calls:
             raise Wrong("your answer never calls model.generate: the task is to let generate run the loop (section 1 "
                         "wrote it by hand) and to take the new text out of what it returns")
+        if changed := greedy_changed_by(model, generate_calls[-1]):
+            raise Wrong(f"{changed} changes which token greedy decoding picks (or when it may stop): the task asks "
+                        "for plain greedy decoding")
         if not isinstance(got, str):
             raise Wrong("return the new text as a string (decode the ids)")
         if got.startswith(prompt) and got != expected:
@@ -219,17 +222,6 @@ def _continue_greedy(continue_greedy):
         if got != expected:
             raise Wrong(f"not the greedy continuation of {n} new tokens: is sampling off (this model's own "
                         "generation_config samples), do you use n, and do you decode only the new ids?")
-
-
-def _observe_generate(model) -> list:
-    """Records each call of this model's generate in the list it returns."""
-    calls, generate = [], model.generate
-
-    def observed(*args, **kwargs):
-        calls.append(1)
-        return generate(*args, **kwargs)
-    model.generate = observed
-    return calls
 
 
 def _end_at_second_token(model, tokenizer, prompt):
