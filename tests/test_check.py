@@ -124,6 +124,15 @@ def first_token_vectors(texts):
     return np.stack([np.array(o)[0][0] for o in extractor(texts)])
 
 
+def mean_vectors_with_grad(texts):
+    """Right: mean pooling over each text's own tokens, by hand, left attached to autograd (no torch.no_grad)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(labkit.checkpoint("encoder"))
+    model = AutoModel.from_pretrained(labkit.checkpoint("encoder"))
+    return torch.stack([model(**tokenizer(text, return_tensors="pt")).last_hidden_state[0].mean(0) for text in texts])
+
+
 def batched_mean_vectors(texts):
     import numpy as np
     from transformers import pipeline
@@ -419,6 +428,8 @@ WRONG = {
                                   (lambda: dims_for_all(torch.export.Dim("batch", max=2),
                                                        torch.export.Dim("sequence", max=512)),
                                    "at most 2 rows"),
+                                  (lambda: dims_for_all(torch.export.Dim.STATIC, torch.export.Dim.STATIC),
+                                   "Dim.STATIC fixes"),
                                   (lambda: dims_for_all(torch.export.Dim("batch"),
                                                        torch.export.Dim("sequence", max=128)),
                                    "up to 512")],
@@ -548,7 +559,8 @@ RIGHT = {
                             lambda logits, id2label: tuple(id2label[i.item()] for i in logits.argmax(-1))],
     "pipelines.cosine": [lambda a, b: (a / a.norm()) @ (b / b.norm()),
                          lambda a, b: (a.double() @ b.double()) / (a.double().norm() * b.double().norm())],
-    "pipelines.sentence_vectors": [lambda texts: torch.as_tensor(reference("pipelines.sentence_vectors")(texts)).half(),
+    "pipelines.sentence_vectors": [mean_vectors_with_grad,
+                                   lambda texts: torch.as_tensor(reference("pipelines.sentence_vectors")(texts)).half(),
                                    lambda texts: torch.as_tensor(reference("pipelines.sentence_vectors")(texts))
                                    .bfloat16()],
     "generation.greedy_pick": [lambda logits: logits.topk(1, dim=-1).indices[:, 0],

@@ -146,6 +146,8 @@ def _dynamic_shapes(export_shapes):
         batch, sequence = axes[0], axes[1]
         if not all(isinstance(d, (str, Dim, type(Dim.DYNAMIC))) for d in (batch, sequence)):
             raise Wrong(f"{name}: each axis needs a torch.export.Dim (or a name, or Dim.DYNAMIC)")
+        if Dim.STATIC in (batch, sequence):
+            raise Wrong(f"{name}: Dim.STATIC fixes the axis to the sample's size; the task asks for any size")
         batch_name, sequence_name = (d if isinstance(d, str) else d.__name__ if isinstance(d, Dim) else None
                                      for d in (batch, sequence))
         if (isinstance(batch, Dim) and batch is sequence) or (batch_name and batch_name == sequence_name):

@@ -148,7 +148,7 @@ def _sentence_vectors(sentence_vectors):
     expected = np.stack([np.array(o)[0].mean(axis=0) for o in outputs])
     got = sentence_vectors(texts)
     tol = 1e-2 if str(getattr(got, "dtype", "")).endswith("float16") else 1e-4  # float16 / bfloat16 keep ~3 digits
-    got = np.asarray(got.float() if hasattr(got, "detach") else got, dtype=np.float32)
+    got = np.asarray(got.detach().float() if hasattr(got, "detach") else got, dtype=np.float32)  # grads or not
     if got.ndim != 2:
         raise Wrong("one vector per text: pool the token vectors into one, shape (texts, hidden)")
     if got.shape != expected.shape:
