@@ -10,6 +10,7 @@ import torch.nn.functional as F
 import labkit
 from labkit import progress
 from labkit.exercises import EXERCISES, check, graded, hint, load_all, solution
+from tests.support.mutation import answer_of
 
 
 def _minilm():
@@ -521,10 +522,7 @@ def lora_config(**overrides):
 
 def reference(name):
     """The package's reference answer for ``name``, run as a notebook cell runs it (with ``labkit`` imported)."""
-    ex = EXERCISES[name]
-    namespace = {"labkit": labkit}
-    exec(compile(ex.solution, f"<solution of {name}>", "exec"), namespace)
-    return namespace[ex.answer_name]
+    return answer_of(name, EXERCISES[name].solution)
 
 
 # id -> right answers written another way than the reference, which the check must accept too

@@ -7,9 +7,8 @@ import warnings
 
 import pytest
 
-import labkit
 from labkit.exercises import EXERCISES, check, load_all
-from tests.support.mutation import SCORES, mutants
+from tests.support.mutation import SCORES, answer_of, mutants
 
 
 # (exercise, what changed) -> why the mutant is a right answer too (or checks nothing the task asks)
@@ -63,13 +62,11 @@ EQUIVALENT = {
 
 def outcome(name: str, source: str) -> str:
     """'killed' when the mutated answer cell raises or its check fails; 'survived' when the check passes it."""
-    namespace = {"labkit": labkit}
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a mutant may use an API the way the library warns about
         try:
-            exec(compile(source, f"<mutant of {name}>", "exec"), namespace)
-            answer = namespace[EXERCISES[name].answer_name]
+            answer = answer_of(name, source)
         except Exception:  # the answer cell itself fails: the learner sees the error
             return "killed"
         return "survived" if check(name, answer) else "killed"

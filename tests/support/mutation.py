@@ -136,3 +136,14 @@ def mutants(source: str) -> Iterator[tuple[str, str]]:
         mutator = _Mutator(target)
         mutated = ast.fix_missing_locations(mutator.visit(copy.deepcopy(tree)))
         yield mutator.done, ast.unparse(mutated)
+
+
+def answer_of(name: str, source: str):
+    """What the answer cell ``source`` of exercise ``name`` defines, run as a notebook cell runs it (``labkit``
+    imported): the value the learner passes to ``labkit.check``."""
+    import labkit
+    from labkit.exercises import EXERCISES
+
+    namespace = {"labkit": labkit}
+    exec(compile(source, f"<answer cell of {name}>", "exec"), namespace)
+    return namespace[EXERCISES[name].answer_name]
