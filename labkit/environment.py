@@ -32,7 +32,7 @@ PACKAGES = [
     ("onnx", "onnx", "reading ONNX graphs"),
     ("onnxscript", "onnxscript", "torch.onnx.export's dynamo exporter"),
     ("onnxruntime", "onnxruntime", "running and quantizing ONNX models"),
-    ("langchain_huggingface", "langchain-huggingface", "LangChain's HuggingFacePipeline"),
+    ("langchain_core", "langchain-core", "LangChain: a prompt template piped into a model"),
 ]
 
 

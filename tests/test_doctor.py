@@ -17,7 +17,7 @@ def test_good_environment_passes(prepared):
     assert not [line for line in lines if line.startswith("[FAIL]")]
     for name in ("Python", "torch", "transformers", "datasets", "tokenizers", "ipywidgets", "bertviz",
                  "widgets front end", "Jupyter server extension", "accelerator", "offline causal-lm",
-                 "offline transformers-js", "onnxruntime", "langchain_huggingface", "Hugging Face Hub"):
+                 "offline transformers-js", "onnxruntime", "langchain_core", "Hugging Face Hub"):
         assert any(line.split("]", 1)[1].strip().startswith(name + ":") for line in lines), name
     assert lines[-1].endswith("ready for the course")
 

@@ -30,7 +30,7 @@ class Stepper:
         read = 1 if self.use_cache and self.cache.get_seq_length() > 0 else input_ids.shape[1]
         kwargs = {"logits_to_keep": 1} if self.logits_to_keep else {}
         out = self.model(input_ids=input_ids[:, -read:], attention_mask=self.mask,
-                         position_ids=self.positions[:, -read:], past_key_values=self.cache,
+                         position_ids=self.positions[:, -read:], cache=self.cache,
                          use_cache=self.use_cache, return_dict=True, **kwargs)
         return out.logits[:, -1].to(dtype=torch.float32, copy=True)
 
