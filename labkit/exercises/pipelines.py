@@ -67,9 +67,10 @@ def _to_labels(to_labels):
     import torch
 
     torch.manual_seed(2)
-    # not the sentiment model's names, and keys out of order: look a class number up by key, not by position
-    numbered = {i: f"class {i}" for i in (3, 0, 4, 1, 2)}
-    for logits, id2label in ((torch.randn(4, 5), numbered), (torch.randn(6, 3) * 2, config_for("sentiment").id2label)):
+    # not the sentiment model's names, keys out of order, and names whose alphabetical order is not the keys' order
+    # either: look a class number up by key, not by position
+    topics = {3: "business", 0: "world", 4: "sport", 1: "science", 2: "health"}
+    for logits, id2label in ((torch.randn(4, 5), topics), (torch.randn(6, 3) * 2, config_for("sentiment").id2label)):
         got = to_labels(logits, id2label)
         expected = [id2label[i] for i in logits.argmax(-1).tolist()]
         if isinstance(got, torch.Tensor) or (len(got) and not isinstance(list(got)[0], str)):
@@ -79,10 +80,11 @@ def _to_labels(to_labels):
             raise Wrong(f"{len(logits)} rows of logits in, {len(got)} labels out: one label per row, chosen among "
                         "that row's classes")
         if got != expected:
-            by_position = [list(id2label.values())[i] for i in logits.argmax(-1).tolist()]
-            if got == by_position and by_position != expected:
-                raise Wrong("you took the name at that position in id2label: look the class number up as a key, "
-                            "id2label[i]; a dict's order need not follow its keys")
+            for names in (list(id2label.values()), sorted(id2label.values())):
+                if got == [names[i] for i in logits.argmax(-1).tolist()]:
+                    raise Wrong("you took the name at that position in a list of id2label's names: look the class "
+                                "number up as a key, id2label[i]; neither a dict's order nor alphabetical order "
+                                "need follow its keys")
             raise Wrong("some rows got the wrong label: which logit in a row decides the prediction?")
 
 
