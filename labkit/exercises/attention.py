@@ -29,7 +29,7 @@ def _attention_shape(answer):
     got = as_shape(answer)
     if got == (2, 9, 9):
         raise Wrong("there is one map per head, not one per sentence")
-    if isinstance(got, tuple) and len(got) == 5:
+    if isinstance(got, tuple) and len(got) == 5 and got[1:] == expected:
         raise Wrong("that is all layers stacked; outputs.attentions[0] is one layer")
     if got != expected:
         raise Wrong("four dimensions: batch, heads, and the two sides of the attention map; check their order")
@@ -120,8 +120,10 @@ def _weights_by_hand(attention_weights):
         q, k = torch.randn(tokens, d) * 3, torch.randn(tokens, d) * 3
         with torch_functions() as called, code_calls(_ready_made_code) as used:
             got = torch.as_tensor(attention_weights(q.clone(), k.clone()))
-        if READY_MADE & set(called) or any("scaled_dot_product" in name for name in called):
-            raise Wrong("F.scaled_dot_product_attention does it for you: compute the weights step by step")
+        ready_made = [name for name in called if name in READY_MADE or "scaled_dot_product" in name]
+        if ready_made:
+            raise Wrong(f"{READY_MADE.get(ready_made[0], 'torch.' + ready_made[0])} does it for you: compute the "
+                        "weights step by step")
         if used:
             raise Wrong(f"transformers' {used[0]} does it for you: compute the weights step by step")
         _check_weights(got, q, k, d)
@@ -204,7 +206,8 @@ def _reference_attentions(role):
 
 
 # what computes the attention weights for you: a check of a by-hand answer rejects them
-READY_MADE = {"scaled_dot_product_attention", "multi_head_attention_forward"}
+READY_MADE = {"scaled_dot_product_attention": "F.scaled_dot_product_attention",
+              "multi_head_attention_forward": "nn.MultiheadAttention (F.multi_head_attention_forward)"}
 
 
 def _ready_made_code(code):

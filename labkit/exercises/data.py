@@ -6,7 +6,7 @@ from .fixtures import tokenizer_for
 
 
 @exercise("is_long", "Write is_long(example) for Dataset.filter: True when the example's text has more than 20 "
-                     "words.",
+                     "words (a word is what lies between whitespace, so \"don't\" is one word).",
           hints=("filter() calls your function with one example, a dict of its columns; return True to keep it.",
                  "Words, not characters: split the text on whitespace and count the pieces.",
                  "len(example['text'].split()) > 20"),
@@ -20,6 +20,7 @@ def _is_long(is_long):
     examples = [" ".join(["word"] * n) for n in (5, 20, 21, 40)]
     examples += [" ".join(["a"] * 25), " ".join(["extraordinarily"] * 15)]  # many short words; few long ones
     examples += ["  ".join(["word"] * 15), "\n".join(["word"] * 25), " ".join(["word"] * 20) + " "]  # odd spacing
+    examples += [" ".join(["Don't", "stop,", "it's", "well-known!"] * 4)]  # 16 words, 28 runs of letters
     expected = [len(text.split()) > 20 for text in examples]
     got = [bool(is_long({"text": text, "label": 0})) for text in examples]
     twenty = [len(text.split()) == 20 for text in examples]
@@ -27,9 +28,12 @@ def _is_long(is_long):
         raise Wrong("exactly 20 words is not *more than* 20")
     if got[4:6] == [False, True]:
         raise Wrong("25 one-letter words count as long, 15 long words do not: what are you counting?")
-    if got[:6] == expected[:6] and got[6:] != expected[6:]:
+    if got[:6] == expected[:6] and got[6:9] != expected[6:9]:
         raise Wrong("words separated by two spaces or a newline, or a trailing space, fool your count: split on any "
                     "run of whitespace")
+    if got[:9] == expected[:9] and got[9:] != expected[9:]:
+        raise Wrong("16 words with apostrophes, hyphens and punctuation (\"don't\", \"well-known!\") count as "
+                    "more than 20: what separates one word from the next?")
     if got != expected:
         raise Wrong("some texts are judged wrongly: count the words of example['text']")
 
@@ -53,9 +57,11 @@ def _is_long(is_long):
               "DataCollatorWithPadding pad each training batch only to its own longest text.")
 def _tokenize_batch(tokenize_batch):
     tokenizer = tokenizer_for("encoder")
-    batch = {"text": ["short one", " ".join(["long"] * 100)], "label": [0, 1]}
+    words = ("Tokenizers cut unfamiliar words such as hyperparameterization, overfitting or backpropagation into "
+             "several pieces, don't they?").split()  # many words of several tokens: 100 words, 201 tokens
+    batch = {"text": ["short one", " ".join((words * 7)[:100])], "label": [0, 1]}
     got = tokenize_batch(batch)
-    if not hasattr(got, "keys") or "input_ids" not in got:
+    if not hasattr(got, "keys") or "input_ids" not in got or "attention_mask" not in got:
         raise Wrong("return what the tokenizer returns (a dict with input_ids and attention_mask)")
     ids = got["input_ids"]
     if len(ids) != 2:
@@ -63,6 +69,8 @@ def _tokenize_batch(tokenize_batch):
     expected = tokenizer(batch["text"], truncation=True, max_length=32)["input_ids"]
     if len(ids[1]) > 32:
         raise Wrong("a 100-word text must be cut to 32 tokens")
+    if len(ids[1]) < 32:
+        raise Wrong("a 100-word text must keep 32 tokens: cut tokens, not words")
     if len(ids[0]) == len(ids[1]) and len(expected[0]) != len(expected[1]):
         raise Wrong("don't pad in map(): padding belongs to each training batch, later")
     if [list(x) for x in ids] != expected:
@@ -99,6 +107,9 @@ def _stratified_split(split):
             raise Wrong("the test part's labels are not in the same proportions as the whole dataset (70/20/10)")
         expected = data.train_test_split(test_size=0.2, stratify_by_column="label", seed=0)
         if got["test"]["text"] != expected["test"]["text"]:
+            shuffled = data.shuffle(seed=0).train_test_split(test_size=0.2, stratify_by_column="label", seed=0)
+            if got["test"]["text"] == shuffled["test"]["text"]:
+                raise Wrong("train_test_split shuffles by itself: no shuffle of your own before it")
             raise Wrong("stratified, but not the rows seed 0 picks: shuffle with the given seed")
         if set(got["train"]["text"]) & set(got["test"]["text"]):
             raise Wrong("some rows are in both parts: the train part must leave the test rows out")

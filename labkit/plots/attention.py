@@ -88,9 +88,10 @@ def representation_drift(hidden_states, tokens: Sequence[str], batch_index: int 
     step, start = layer_similarity(hidden_states, tokens, batch_index)
     plt = _plt()
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4), layout="constrained")
-    colours = plt.get_cmap("tab20").colors
-    for t, token in enumerate(tokens):  # 20 colours, then a new line style: every token its own line
-        style = dict(marker=".", color=colours[t % 20], linestyle=("-", "--", ":")[t // 20 % 3], label=f"{t} {token}")
+    colours = plt.get_cmap("tab10").colors  # 10 strong colours, then a new line style and marker: every token its own
+    for t, token in enumerate(tokens):
+        style = dict(marker="os^"[t // 10 % 3], markersize=4, color=colours[t % 10],
+                     linestyle=("-", "--", ":")[t // 10 % 3], label=f"{t} {token}")
         left.plot(range(1, len(start)), step[:, t].numpy(), **style)
         right.plot(range(len(start)), start[:, t].numpy(), **style)
     left.set_title("similarity to the previous\nhidden state")
