@@ -102,9 +102,11 @@ lab: install
 TEST_ENV := LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 LABKIT_USER_DIR=$(CURDIR)/build/test-learner
 
 # NOTEBOOKS= leaves nbval's executions out: .ci/run does, because test-e2e compares every notebook's outputs too.
+# PYTEST_ARGS: more pytest options (.ci/run: -m "not browser_twin", the tests test-e2e proves again in a browser).
 NOTEBOOKS ?= notebooks
+PYTEST_ARGS ?=
 test: prepare
-	$(TEST_ENV) $(BIN)/python -m pytest tests $(NOTEBOOKS) --ignore=tests/e2e $(NBVAL)
+	$(TEST_ENV) $(BIN)/python -m pytest tests $(NOTEBOOKS) --ignore=tests/e2e $(NBVAL) $(PYTEST_ARGS)
 
 # JupyterLab on localhost driven by Playwright in Debian's Chromium; screenshots kept in tests/e2e/screenshots/.
 # Each notebook's Run All is saved in build/run-all/, then nbval compares those outputs with the committed ones in

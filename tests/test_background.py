@@ -69,6 +69,7 @@ def test_first_assets_are_what_notebook_00_loads_and_build_in_seconds():
     assert not any(a.build == "sentiment_classifier" for a in ASSETS if a.first)
 
 
+@pytest.mark.browser_twin  # tests/e2e/test_first_run.py: the same first minutes, Run All in JupyterLab
 def test_notebooks_run_while_the_classifier_trains_in_the_background(home_training_sentiment, capsys):
     home = home_training_sentiment
     deadline = time.monotonic() + 60
