@@ -179,7 +179,8 @@ def _eager_model(attention_model):
             raise Wrong("these attention weights do not have the checkpoint's shape: load the checkpoint as it is")
         # compared in float32, with a tolerance for the answer's dtype (bfloat16 keeps about 3 significant digits)
         if not all(close(a, b, tol=_dtype_tolerance().get(a.dtype, 1e-4)) for a, b in zip(attentions, expected)):
-            raise Wrong("these weights are not the checkpoint's trained ones: load them from the checkpoint")
+            raise Wrong("these weights are not the checkpoint's: load its trained weights with from_pretrained, in eval "
+                        "mode (its default; train() turns dropout on, which changes them)")
 
 
 def _dtype_tolerance():

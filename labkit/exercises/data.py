@@ -70,7 +70,8 @@ def _tokenize_batch(tokenize_batch):
     if len(ids[1]) > 32:
         raise Wrong("a 100-word text must be cut to 32 tokens")
     if len(ids[1]) < 32:
-        raise Wrong("a 100-word text must keep 32 tokens: cut tokens, not words")
+        raise Wrong(f"a 100-word text must keep exactly 32 tokens, not {len(ids[1])}: cut tokens (max_length), "
+                    "not words")
     if len(ids[0]) == len(ids[1]) and len(expected[0]) != len(expected[1]):
         raise Wrong("don't pad in map(): padding belongs to each training batch, later")
     if [list(x) for x in ids] != expected:

@@ -41,7 +41,9 @@ def _nucleus_size(answer):
               top_k_1_is_greedy = True
           """,
           why="top_k=1 leaves only the most likely token, with probability 1 after softmax; temperature keeps the "
-              "order of the logits, so every draw is the greedy pick.")
+              "order of the logits, so every draw is the greedy pick. (Only an exact tie for first place, which real "
+              "scores almost never show, would leave two tokens: TopKLogitsWarper keeps every token tied with the "
+              "k-th score.)")
 def _top_k_1(answer):
     import numpy as np
     import torch
@@ -54,7 +56,7 @@ def _top_k_1(answer):
 
 
 # settings that change what sampling draws from, with the values that leave it alone (None: not set)
-NEUTRAL = {"min_p": (None,), "typical_p": (None, 1.0), "top_h": (None,), "epsilon_cutoff": (None, 0.0),
+NEUTRAL = {"min_p": (None, 0.0), "typical_p": (None, 1.0), "top_h": (None,), "epsilon_cutoff": (None, 0.0),
            "eta_cutoff": (None, 0.0), "repetition_penalty": (None, 1.0), "no_repeat_ngram_size": (None, 0)}
 
 

@@ -36,6 +36,18 @@ def _same_device(to_model_device):
                         f"{', '.join(sorted(devices))}: ask the model where it is instead of naming a device")
 
 
+def _random_tweets(n: int) -> list[str]:
+    """n tweets drawn afresh from the kit's tweet corpus: texts no answer can have typed in."""
+    import csv
+    import random
+
+    from ..data import data_file
+
+    with open(data_file("tweets", "tweets.csv"), encoding="latin-1", newline="") as f:
+        texts = [row["text"] for row in csv.DictReader(f) if row["text"].strip()]
+    return random.sample(texts, n)
+
+
 @exercise("labels_of", "Write labels_of(texts) that classifies a list of texts with a sentiment-analysis pipeline "
                        "on the kit's sentiment model and returns only the label of each text.",
           hints=("pipeline() needs the task and the model to use; the kit's checkpoints come from labkit.checkpoint.",
@@ -55,7 +67,8 @@ def _same_device(to_model_device):
 def _labels_of(labels_of):
     texts = ["I love this, it is wonderful!", "This is the worst flight I have ever taken.", "ok",
              "The gate changed twice and nobody told us."]
-    for batch in (texts, texts[::-1]):  # two orders: a list typed in for the first one fails the second
+    # two orders (a list typed in for the first one fails the second), then tweets no rule of thumb labels right
+    for batch in (texts, texts[::-1], _random_tweets(12)):
         expected = [r["label"] for r in pipeline_for("sentiment-analysis", "sentiment")(batch)]
         try:
             got = labels_of(batch)

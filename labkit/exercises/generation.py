@@ -207,7 +207,11 @@ def _continue_greedy(continue_greedy):
         if not generate_calls:
             raise Wrong("your answer never calls model.generate: the task is to let generate run the loop (section 1 "
                         "wrote it by hand) and to take the new text out of what it returns")
-        if changed := greedy_changed_by(model, generate_calls[-1]):
+        asked = generate_calls[-1]
+        if asked.get("do_sample", getattr(asked.get("generation_config"), "do_sample", False)):
+            raise Wrong("do_sample=True samples, whatever else you set (top_k=1 still draws among tokens tied for "
+                        "first): greedy decoding is do_sample=False")
+        if changed := greedy_changed_by(model, asked):
             raise Wrong(f"{changed} changes which token greedy decoding picks (or when it may stop): the task asks "
                         "for plain greedy decoding")
         if not isinstance(got, str):

@@ -4,7 +4,12 @@ from __future__ import annotations
 import math
 
 from . import Wrong, exercise
-from .fixtures import close, config_for, pipeline_for, torch_functions
+from .fixtures import close, code_calls, config_for, pipeline_for, torch_functions
+
+
+def _installed_softmax(code) -> bool:
+    """A softmax of an installed package (scipy.special.softmax, transformers' numpy one), not the learner's own."""
+    return "softmax" in code.co_name and any(d in code.co_filename for d in ("site-packages", "dist-packages"))
 
 
 @exercise("softmax", "Write probabilities(logits) that turns a (batch, classes) tensor of logits into "
@@ -29,9 +34,9 @@ def _softmax(probabilities):
     overflowing = torch.tensor([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]])  # exp() of these overflows
     rows_apart = torch.tensor([[1000.0, 1001.0, 1002.0], [0.0, 1.0, 2.0]])  # one shift for both rows underflows row 2
     for logits in (torch.randn(2, 3), torch.randn(4, 5) * 3, overflowing, rows_apart):
-        with torch_functions() as called:
+        with torch_functions() as called, code_calls(_installed_softmax) as installed:
             got = probabilities(logits.clone())
-        if any("softmax" in name for name in called):
+        if installed or any("softmax" in name for name in called):
             raise Wrong("the point of the exercise is the formula itself: write it without a ready-made softmax "
                         "(log_softmax included)")
         got = torch.as_tensor(got)
