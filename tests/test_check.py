@@ -1,5 +1,6 @@
 """Every exercise: its reference solution (in the package) passes, plausible wrong answers fail with the diagnosis
 they should get, and neither a diagnosis nor the first hint gives the solution away. Hints, solutions, progress."""
+import importlib
 import json
 import re
 
@@ -74,6 +75,13 @@ def greedy_from_config(model, tokenizer, prompt, n):
     inputs = tokenizer(prompt, return_tensors="pt")
     output = model.generate(**inputs, generation_config=GenerationConfig(max_new_tokens=n, do_sample=False))
     return tokenizer.batch_decode(output[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)[0]
+
+
+def sampling_with_top_k_1(model, tokenizer, prompt, n):
+    """Greedy in all but name: top_k=1 sampling, which still draws among tokens tied for first."""
+    inputs = tokenizer(prompt, return_tensors="pt")
+    output = model.generate(**inputs, max_new_tokens=n, do_sample=True, top_k=1)
+    return tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
 
 
 def greedy_with(**settings):
@@ -204,7 +212,12 @@ WRONG = {
     "first_steps.labels_of": [(pipeline_labels(), "without model="),
                         (lambda texts: [{"label": "positive"} for t in texts], "the pipeline's dicts"),
                         (lambda texts: ["positive"] * len(texts), "differ from the kit's sentiment model"),
-                        (lambda texts: ["positive", "negative", "neutral", "negative"], "differ from the kit's")],
+                        (lambda texts: ["positive", "negative", "neutral", "negative"], "differ from the kit's"),
+                        (lambda texts: [{"I love this, it is wonderful!": "positive", "ok": "neutral"}.get(
+                            t, "negative") for t in texts], "differ from the kit's"),
+                        (lambda texts: ["negative" if "worst" in t or "nobody" in t else
+                                        "positive" if "love" in t else "neutral" for t in texts],
+                         "differ from the kit's")],
     "first_steps.parameter_count": [(22.7, "millions"), (103, "counts weight tensors"),
                                     (22_713_219, "not the encoder's"), (10_795_392, "leaves the embeddings out"),
                                     ("22713216", "as one number")],
@@ -212,6 +225,9 @@ WRONG = {
                           (lambda x: x.log_softmax(-1).exp(), "without a ready-made softmax"),
                           (torch.nn.Softmax(dim=-1), "without a ready-made softmax"),
                           (lambda x, sm=F.softmax: sm(x, dim=-1), "without a ready-made softmax"),
+                          (lambda x: torch.from_numpy(importlib.import_module(
+                              "transformers.pipelines.text_classification").softmax(x.numpy())),
+                           "without a ready-made softmax"),
                           (lambda x: (x - x.max()).exp() / (x - x.max()).exp().sum(-1, keepdim=True), "its own shift"),
                           (lambda x: (x - x.amin(-1, keepdim=True)).exp() / (x - x.amin(-1, keepdim=True)).exp().sum(
                               -1, keepdim=True), "exp() overflows"),
@@ -224,7 +240,9 @@ WRONG = {
                              "one label per row"),
                             (lambda logits, id2label: ["negative", "positive", "neutral"], "one label per row"),
                             (lambda logits, id2label: [list(id2label.values())[i] for i in logits.argmax(-1).tolist()],
-                             "as a key")],
+                             "as a key"),
+                            (lambda logits, id2label: [sorted(id2label.values())[i] for i in logits.argmax(-1)],
+                             "alphabetical order")],
     "pipelines.cosine": [(lambda a, b: a @ b, "dot product"), (lambda a, b: a.norm() - b.norm(), "must give 1.0"),
                          (lambda a, b: F.cosine_similarity(a, b, dim=0), "without a ready-made cosine"),
                          (lambda a, b: abs(a @ b) / (a.norm() * b.norm()), "keeps its sign"),
@@ -301,7 +319,8 @@ WRONG = {
                                    (keeping_special_tokens, "without special tokens"),
                                    (greedy_with(repetition_penalty=1.3), "repetition_penalty=1.3 changes"),
                                    (greedy_with(no_repeat_ngram_size=2), "no_repeat_ngram_size=2 changes"),
-                                   (greedy_with(min_new_tokens=2), "min_new_tokens=2 changes")],
+                                   (greedy_with(min_new_tokens=2), "min_new_tokens=2 changes"),
+                                   (sampling_with_top_k_1, "do_sample=True samples")],
     "decoding.nucleus_size": [(2, "crosses p"), (4, "watch when"), (5, "watch when")],
     "decoding.top_k_1": [(False, "what is left"), ("yes", "True or False"), (1.0, "True or False"),
                          (torch.tensor(False), "what is left")],
@@ -324,7 +343,7 @@ WRONG = {
                                  (generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
                                                     repetition_penalty=1.2), "temperature and top_p only")],
     "attention.attention_shape": [((2, 9, 9), "one map per head"), ((6, 2, 12, 9, 9), "all layers"),
-                                  ((2, 9, 9, 12), "their order")],
+                                  ((2, 9, 9, 12), "their order"), ((2, 12, 9, 9, 1), "four dimensions")],
     "attention.visible_keys": [(lambda i: i, "the token itself"), (lambda i: 6 - i, "never the future"),
                                (lambda i: [1, 2, 3, 4, 5, 6][i], "every position"),
                                (lambda i: min(i + 1, 6), "every position")],
@@ -346,7 +365,9 @@ WRONG = {
                                       q[None], k[None], k[None])[1][0], "scaled_dot_product_attention"),
                                   (lambda q, k: __import__("transformers").models.bert.modeling_bert
                                    .eager_attention_forward(torch.nn.Module(), q[None, None], k[None, None],
-                                                            k[None, None], None)[1][0, 0], "eager_attention_forward")],
+                                                            k[None, None], None)[1][0, 0], "eager_attention_forward"),
+                                  (lambda q, k: torch.nn.MultiheadAttention(q.shape[-1], 1)(q, k, k)[1],
+                                   "nn.MultiheadAttention")],
     "attention.eager_model": [(lambda ckpt: __import__("transformers").AutoModel.from_pretrained(ckpt),
                                "never forms them"),
                               (lambda ckpt: __import__("transformers").AutoModel.from_pretrained(
@@ -355,22 +376,33 @@ WRONG = {
                                   labkit.checkpoint("encoder"), attn_implementation="eager"), "you are given"),
                               (lambda ckpt: __import__("transformers").AutoModel.from_config(
                                   __import__("transformers").AutoConfig.from_pretrained(ckpt),
-                                  attn_implementation="eager"), "trained ones")],
+                                  attn_implementation="eager"), "trained weights"),
+                              (lambda ckpt: __import__("transformers").AutoModel.from_pretrained(
+                                  ckpt, attn_implementation="eager").train(), "dropout")],
     "data.is_long": [(lambda e: len(e["text"].split()) >= 20, "not *more than*"),
                      (lambda e: len(e["text"].split(" ")) > 20, "two spaces"),
                      (lambda e: e["text"].count(" ") >= 20, "two spaces"),
                      (lambda e: len(e["text"]) > 100, "what are you counting"),
-                     (lambda e: len(e["text"]) > 200, "what are you counting")],
+                     (lambda e: len(e["text"]) > 200, "what are you counting"),
+                     (lambda e: len(re.findall(r"\w+", e["text"])) > 20, "what separates")],
     "data.tokenize_batch": [(lambda b: _minilm()(b["text"], truncation=True, max_length=32, padding="max_length"),
                              "don't pad"),
                             (lambda b: _minilm()(b["text"]), "cut to 32"),
                             (lambda b: _minilm()(b["text"], truncation=True, max_length=32, add_special_tokens=False),
-                             "not MiniLM's tokens")],
+                             "not MiniLM's tokens"),
+                            (lambda b: {"input_ids": _minilm()(b["text"], truncation=True, max_length=32)["input_ids"]},
+                             "attention_mask"),
+                            (lambda b: _minilm()(b["text"], truncation=True, max_length=32,
+                                                 return_attention_mask=False), "attention_mask"),
+                            (lambda b: _minilm()([" ".join(t.split()[:30]) for t in b["text"]]), "cut to 32"),
+                            (lambda b: _minilm()([" ".join(t.split()[:10]) for t in b["text"]]), "not words")],
     "data.stratified_split": [(lambda d: d.train_test_split(test_size=0.2, seed=0), "proportions"),
                               (lambda d: d.train_test_split(test_size=20 / 80, stratify_by_column="label", seed=0),
                                "20% means 20"),
                               (lambda d: d.train_test_split(test_size=0.2, stratify_by_column="label", seed=1),
                                "seed 0"),
+                              (lambda d: d.shuffle(seed=0).train_test_split(test_size=0.2, stratify_by_column="label",
+                                                                            seed=0), "no shuffle of your own"),
                               (lambda d: {"train": d, "test": d}, "DatasetDict"),
                               (lambda d: d.train_test_split(test_size=20, stratify_by_column="label", seed=0),
                                "20% means 30"),
@@ -460,8 +492,13 @@ WRONG = {
                     (lambda: lora_config(target_modules="all-linear"), "query and value projections only"),
                     (lambda: lora_config(task_type=None), "which task"),
                     (lambda: lora_config(lora_dropout=0.1), "dropout"),
-                    (lambda: lora_config(layers_to_transform=[0]), "some layers got no adapter"),
-                    (lambda: lora_config(layers_to_transform=list(range(24, 30))), "picks layers by number"),
+                    (lambda: lora_config(layers_to_transform=[0]), "layers it numbers"),
+                    (lambda: lora_config(layers_to_transform=[0, 1]), "layers it numbers"),
+                    (lambda: lora_config(layers_to_transform=[0, 1], layers_pattern="layers"), "layers it numbers"),
+                    (lambda: lora_config(layers_to_transform=list(range(24, 30))), "layers it numbers"),
+                    (lambda: lora_config(target_modules=r"model\.layers\.0\.self_attn\.(q|v)_proj"),
+                     "some layers got no adapter"),
+                    (lambda: lora_config(inference_mode=True), "nothing would train"),
                     (lambda: lora_config(rank_pattern={"v_proj": 4}), "a pattern overrides"),
                     (lambda: lora_config(use_rslora=True), "use_rslora"),
                     (lambda: lora_config(use_dora=True), "DoRA"),
@@ -530,6 +567,8 @@ RIGHT = {
     "decoding.top_k_1": [__import__("numpy").True_, torch.tensor(True)],
     "decoding.sampling_config": [generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
                                                    top_k=0),
+                                 generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
+                                                   min_p=0.0),
                                  __import__("transformers").GenerationConfig.from_dict(
                                      {"do_sample": True, "temperature": 0.7, "top_p": 0.9, "max_new_tokens": 30,
                                       "eos_token_id": 2}),
@@ -595,6 +634,7 @@ RIGHT = {
     "finetuning.training_args": [training_args(eval_strategy="epoch", save_strategy="epoch",
                                                load_best_model_at_end=True, metric_for_best_model="eval_loss")],
     "data.is_long": [lambda e: len(re.findall(r"\S+", e["text"])) > 20, lambda e: len(e["text"].split()) >= 21],
+    "data.tokenize_batch": [lambda b: dict(_minilm()(b["text"], max_length=32, truncation="longest_first"))],
     "data.stratified_split": [lambda d: d.train_test_split(test_size=len(d) // 5, stratify_by_column="label", seed=0),
                               lambda d: d.train_test_split(train_size=0.8, stratify_by_column="label", seed=0)],
     "deployment.feed": [lambda texts: _sentiment_tokenizer()(texts, padding=True, return_tensors="np"),

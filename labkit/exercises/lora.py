@@ -171,12 +171,12 @@ def _config(make_config):
     if config.init_lora_weights is not True:
         raise Wrong("init_lora_weights changes how A and B start; LoRA's default starts B at zero, so the adapted "
                     "model begins exactly as the base model: leave it as it is")
+    if config.layers_to_transform is not None:
+        raise Wrong("layers_to_transform limits the adapters to the layers it numbers, and models differ in their "
+                    "number of layers: the task asks for every layer, which is what you get without it")
     try:
         model = get_peft_model(_two_layer_llama(), config)
     except ValueError as err:
-        if "not found" in str(err) and config.layers_to_transform is not None:
-            raise Wrong("the module names may be right, but layers_to_transform picks layers by number, and a model "
-                        "with fewer layers has none of those; the task asks for every layer") from None
         if "not found" in str(err):
             raise Wrong("peft found no module of that name in a Llama-style model: print(model) shows the names of "
                         "its projections") from None
@@ -197,6 +197,8 @@ def _config(make_config):
                     for name, p in model.named_parameters() if p.requires_grad and "lora_" not in name})
     if extra:
         raise Wrong(f"{', '.join(extra)} would train in full beside the adapters; the task asks for the adapters only")
+    if not any(p.requires_grad for p in model.parameters()):
+        raise Wrong("nothing would train: the adapters are frozen (inference_mode=True is for using a trained adapter)")
     if not isinstance(model, PeftModelForCausalLM):
         raise Wrong("get_peft_model does not know this is a causal language model: say which task the adapter is for")
 
