@@ -488,6 +488,8 @@ WRONG = {
     "lora.adapter_size": [(8 * (576 + 576), "square"), (576 * 192, "frozen weight's own size"), (8 * 576, "only one"),
                           (8 * 576 * 192, "not their product")],
     "lora.config": [(lambda: lora_config(r=16, lora_alpha=8), "swapped"),
+                    (lambda: lora_config(bias="lora_only"), "bias training"),
+                    (lambda: lora_config(lora_bias=True), "bias training"),
                     (lambda: lora_config(target_modules=["query", "value"]), "no module of that name"),
                     (lambda: lora_config(target_modules="all-linear"), "query and value projections only"),
                     (lambda: lora_config(task_type=None), "which task"),

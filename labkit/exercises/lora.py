@@ -168,6 +168,9 @@ def _config(make_config):
         raise Wrong("use_rslora scales the adapter by alpha / sqrt(r) instead of LoRA's alpha / r; leave it off")
     if config.use_dora:
         raise Wrong("use_dora adds DoRA's magnitude vectors to the adapters: the task asks for plain LoRA")
+    if config.bias != "none" or config.lora_bias:
+        raise Wrong("bias training (bias=..., lora_bias=True) adds trainable biases beside A and B: the task asks for "
+                    "plain LoRA, whose only trainable weights are the adapter matrices")
     if config.init_lora_weights is not True:
         raise Wrong("init_lora_weights changes how A and B start; LoRA's default starts B at zero, so the adapted "
                     "model begins exactly as the base model: leave it as it is")
