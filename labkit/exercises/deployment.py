@@ -8,7 +8,7 @@ BERT_INPUTS = ("input_ids", "token_type_ids", "attention_mask")  # what MiniLM's
 
 
 @exercise("feed", "Write feed(texts): the inputs for session.run() of the sentiment classifier's ONNX file, for a "
-                  "list of tweets of different lengths.",
+                  "list of tweets of different lengths, padded to the longest tweet of the list.",
           hints=("session.get_inputs() names what the graph takes; the tokenizer makes them, but ONNX Runtime is "
                  "not PyTorch.",
                  "A batch of texts of different lengths must be padded to one rectangle, and ONNX Runtime takes "
