@@ -20,18 +20,13 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 SUPPORTED = [c.rsplit(" ", 1)[1] for c in PYPROJECT["classifiers"] if c.startswith("Programming Language :: Python ::")]
 sys.path.insert(0, str(ROOT / "tools"))
 import check_python  # noqa: E402
+import latest_report  # noqa: E402  (the lock's pins, by canonical name)
 
 
 def test_the_supported_versions_start_at_requires_python():
     assert PYPROJECT["requires-python"] == f">={SUPPORTED[0]}"
     assert check_python.supported() == (tuple(int(n) for n in SUPPORTED[0].split(".")), SUPPORTED)
     assert f"Python {SUPPORTED[0]}" in (ROOT / "README.md").read_text()
-
-
-def pins(text: str) -> dict[str, str]:
-    """{normalised name: version} of the `name==version` lines of a requirements file."""
-    return {re.sub(r"[-_.]+", "-", name).lower(): version.split("+")[0]
-            for name, version in (line.split(" ")[0].split("==") for line in text.splitlines() if "==" in line)}
 
 
 def uv() -> str | None:
@@ -54,11 +49,13 @@ def test_the_lock_installs_from_wheels_on_each_supported_python(version, tmp_pat
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     if found:
-        chosen = pins((tmp_path / "resolved.txt").read_text())
+        resolved = [line.split(" ")[0].split("==") for line in (tmp_path / "resolved.txt").read_text().splitlines()
+                    if "==" in line]
     else:
-        chosen = pins("\n".join(f"{i['metadata']['name']}=={i['metadata']['version']}"
-                                for i in json.loads((tmp_path / "report.json").read_text())["install"]))
-    locked = pins(lock.read_text())
+        resolved = [(i["metadata"]["name"], i["metadata"]["version"])
+                    for i in json.loads((tmp_path / "report.json").read_text())["install"]]
+    chosen = {latest_report.canonical(name): version.split("+")[0] for name, version in resolved}
+    locked = latest_report.locked()
     assert {name: chosen.get(name) for name in locked} == locked
 
 
