@@ -692,6 +692,12 @@ def test_wrong_answers_fail_with_their_diagnosis(name, prepared, capsys):
         assert f"labkit.hint({name!r})" in out
 
 
+def test_a_check_on_random_data_rejects_a_wrong_rule_every_time(capsys):
+    """finetuning.accuracy draws fresh logits at each call: argmin must never score like argmax by chance."""
+    argmin = WRONG["finetuning.accuracy"][1][0]
+    assert not any(check("finetuning.accuracy", argmin) for _ in range(300))
+
+
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_nudges_do_not_give_the_solution_away(name, prepared, capsys):
     """Neither the diagnosis of a wrong answer nor the first hint contains a line of the solution (or its value)."""
