@@ -103,10 +103,13 @@ TEST_ENV := LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 LABKIT_USER_DIR=$(CURDIR)/bu
 
 # NOTEBOOKS= leaves nbval's executions out: .ci/run does, because test-e2e compares every notebook's outputs too.
 # PYTEST_ARGS: more pytest options (.ci/run: -m "not browser_twin", the tests test-e2e proves again in a browser).
+# TEST_JOBS: pytest-xdist workers (each file on one worker, torch's threads shared out: conftest.py); 1 for none.
 NOTEBOOKS ?= notebooks
 PYTEST_ARGS ?=
+TEST_JOBS ?= 2
+PARALLEL := $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile)
 test: prepare
-	$(TEST_ENV) $(BIN)/python -m pytest tests $(NOTEBOOKS) --ignore=tests/e2e $(NBVAL) $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest $(NOTEBOOKS) tests --ignore=tests/e2e $(NBVAL) $(PARALLEL) $(PYTEST_ARGS)
 
 # JupyterLab on localhost driven by Playwright in Debian's Chromium; screenshots kept in tests/e2e/screenshots/.
 # Each notebook's Run All is saved in build/run-all/, then nbval compares those outputs with the committed ones in
@@ -130,7 +133,7 @@ test-latest: prepare
 	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade --upgrade-strategy eager -e ".[test]"
 	$(call server_extension,$(LATEST))
 	-LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 $(LATEST)/bin/python -m pytest tests notebooks --ignore=tests/e2e \
-	  $(NBVAL) -q -rfE --junitxml=build/latest-junit.xml > build/latest-pytest.log 2>&1
+	  $(NBVAL) $(PARALLEL) -q -rfE --junitxml=build/latest-junit.xml > build/latest-pytest.log 2>&1
 	$(LATEST)/bin/python tools/latest_report.py $(LATEST)/bin/python build/latest-junit.xml | tee build/latest-report.txt
 
 # Unit tests only (tiny models; no kit home, no network): seconds. The kit home is pointed at a folder that does not

@@ -7,12 +7,17 @@ them again (tests/support/saved_outputs.py).
 
 With ``LABKIT_TIMES=<file.json>`` (set by .ci/run), a run writes its seconds per test file (a notebook under nbval
 is one file) and per test of 5 s or more there, for ``tools/ci_times.py``'s time table.
+
+`make test` runs the tests in pytest-xdist workers (one file per worker at a time, so a notebook's cells stay in
+order in one kernel); each worker's torch, and the kernels it starts, get an equal share of the cores.
 """
 import json
 import os
 from pathlib import Path
 
 os.environ.setdefault("LABKIT_QUIET", "1")  # no progress bars in test runs (kernels inherit this)
+if (workers := int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))) > 1:  # before torch is imported
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
 
 
 def pytest_addoption(parser):
@@ -50,7 +55,7 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session):
-    if target := os.environ.get("LABKIT_TIMES"):
+    if (target := os.environ.get("LABKIT_TIMES")) and not hasattr(session.config, "workerinput"):  # xdist main
         slow = {test: s for test, s in _seconds["tests"].items() if s >= 5}
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         Path(target).write_text(json.dumps({"files": _seconds["files"], "tests": slow,

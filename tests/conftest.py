@@ -90,12 +90,22 @@ def home_training_sentiment(prepared, tmp_path, kit_env):
         os.kill(state["pid"], signal.SIGKILL)
 
 
+# exercise -> (mutants killed, non-equivalent mutants), from tests/test_mutation.py's reports (they reach the main
+# process under pytest-xdist too)
+MUTATION_SCORES: dict[str, tuple[int, int]] = {}
+
+
+def pytest_runtest_logreport(report):
+    for key, value in report.user_properties:
+        if key == "mutation_score":
+            name, killed, counted = value
+            MUTATION_SCORES[name] = (killed, counted)
+
+
 def pytest_terminal_summary(terminalreporter):
     """The mutation score of each exercise's check, when test_mutation.py ran."""
-    from tests.support.mutation import SCORES
-
-    if SCORES:
+    if MUTATION_SCORES:
         terminalreporter.section("mutation score of each exercise's check (killed / non-equivalent mutants)")
-        for name, (killed, counted) in sorted(SCORES.items()):
+        for name, (killed, counted) in sorted(MUTATION_SCORES.items()):
             share = f"{killed / counted:.0%}" if counted else "-"
             terminalreporter.write_line(f"{name:32} {killed:3d} / {counted:3d}  {share}")

@@ -22,8 +22,6 @@ FUNCTIONS = {"softmax": "log_softmax", "log_softmax": "softmax", "argmax": "argm
 STRINGS = {"epoch": "steps", "steps": "epoch", "pt": "np", "np": "pt", "eager": "sdpa", "CAUSAL_LM": "SEQ_CLS",
            "label": "text", "sentiment": "encoder", "encoder": "sentiment", "q_proj": "k_proj", "v_proj": "o_proj",
            "batch": "sequence", "sequence": "batch", "input_ids": "attention_mask"}
-# exercise -> (mutants killed, non-equivalent mutants), filled by tests/test_mutation.py, printed by tests/conftest.py
-SCORES: dict[str, tuple[int, int]] = {}
 COMPARE = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
 BINARY = {ast.Div: ast.Mult, ast.Mult: ast.Div, ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Pow: ast.Mult,
           ast.FloorDiv: ast.Div, ast.MatMult: ast.Mult}
