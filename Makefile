@@ -132,7 +132,7 @@ test-latest: prepare
 	$(call cpu_torch,$(LATEST)/bin/python,torch)
 	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade --upgrade-strategy eager -e ".[test]"
 	$(call server_extension,$(LATEST))
-	-LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 $(LATEST)/bin/python -m pytest tests notebooks --ignore=tests/e2e \
+	-LABKIT_QUIET=1 LABKIT_STRICT_WARNINGS=1 $(LATEST)/bin/python -m pytest notebooks tests --ignore=tests/e2e \
 	  $(NBVAL) $(PARALLEL) -q -rfE --junitxml=build/latest-junit.xml > build/latest-pytest.log 2>&1
 	$(LATEST)/bin/python tools/latest_report.py $(LATEST)/bin/python build/latest-junit.xml | tee build/latest-report.txt
 

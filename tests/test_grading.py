@@ -156,8 +156,7 @@ def graded(tmp_path_factory):
         hand_in(kind, name, cheat(kind, release[name]))
     hostile = fill(release["02_tokenizers"], correct)
     answer_cells(hostile)[0]["source"] = HOSTILE + "\n" + answer_cells(hostile)[0]["source"]
-    (subs / "hostile").mkdir()
-    (subs / "hostile" / "02_tokenizers.ipynb").write_text(json.dumps(hostile))
+    hand_in("hostile", "02_tokenizers", hostile)
 
     out = tmp / "out"
     course_root = out / "nbgrader" / "course"
