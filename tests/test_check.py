@@ -7,6 +7,7 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
+from transformers.loss.loss_utils import fixed_cross_entropy
 
 import labkit
 from labkit import progress
@@ -416,9 +417,9 @@ WRONG = {
                             (lambda logits, labels: (logits.argmax() == labels).mean(), "not the share")],
     "finetuning.trainable": [(1_774_464, "still trains"), (1_775_619 + 384 * 384 + 384, "pooler"),
                              (1155, "trains again"), (6 * 1_774_464 + 1155, "not every layer"),
-                             ("1775619", "whole number"), (22_713_219, "not what")],
+                             ("1775619", "whole number"), (22_713_219, "not what"), (18, "tensors")],
     "finetuning.training_args": [(training_args(eval_strategy="epoch", load_best_model_at_end=True), "refused"),
-                                 (training_args(evaluation_strategy="epoch"), "renamed in transformers 5"),
+                                 (training_args(evaluation_strategy="epoch"), "old name of eval_strategy"),
                                  (training_args(eval_strategy="epoch", save_strategy="epoch"), "last epoch's"),
                                  (training_args(eval_strategy="steps", save_strategy="steps",
                                                 load_best_model_at_end=True), "not every epoch"),
@@ -475,6 +476,8 @@ WRONG = {
                             (lambda lg, lb: F.cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
                                                             ignore_index=-100, reduction="none"), "one number"),
                             (lambda lg, lb: ready_made_causal_lm_loss(lg, lb), "transformers' own"),
+                            (lambda lg, lb: fixed_cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
+                                                                ignore_index=-100), "transformers' own"),  # imported first
                             (lambda lg, lb: F.cross_entropy(lg[:, :-1].flatten(0, 1), lb[:, 1:].flatten(),
                                                             ignore_index=-100, label_smoothing=0.01),
                              "not the loss the model"),

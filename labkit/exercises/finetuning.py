@@ -74,6 +74,8 @@ def _trainable(answer):
         raise Wrong("the last transformer layer trains again after the second call")
     if answer == config.num_hidden_layers * layer + head:
         raise Wrong("only the last layer was unfrozen, not every layer")
+    if answer == 16 + 2:  # a layer's weight and bias tensors, and the head's
+        raise Wrong("that counts parameter tensors; count the numbers in them (p.numel())")
     if answer != layer + head:
         raise Wrong("that is not what is left trainable: count the parameters whose requires_grad is True")
 
@@ -104,7 +106,8 @@ def _training_args(make_args):
             args = make_args(folder)
         except TypeError as err:
             if "evaluation_strategy" in str(err):
-                raise Wrong("evaluation_strategy was renamed in transformers 5") from None
+                raise Wrong("evaluation_strategy is the old name of eval_strategy; transformers 5 no longer "
+                            "accepts it") from None
             raise
         except ValueError as err:
             if "load_best_model_at_end" in str(err):

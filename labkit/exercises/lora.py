@@ -77,30 +77,35 @@ def _causal_lm_loss(causal_lm_loss):
             raise Wrong("not the loss the model computes for these labels")
 
 
-class _ReadyMade(Exception):
-    pass
+READY_MADE = "transformers' own loss function, refused inside labkit.check"
+
+
+def _refuse(*args, **kwargs):  # runs with loss_utils' globals, so it names nothing but a builtin
+    raise NotImplementedError("transformers' own loss function, refused inside labkit.check")
 
 
 @contextmanager
 def _ready_made_loss_refused(loss_utils):
-    """transformers' own causal-LM loss raises inside the block: the exercise is to write it."""
-    def refuse(*args, **kwargs):
-        raise _ReadyMade
-
-    saved = loss_utils.ForCausalLMLoss, loss_utils.fixed_cross_entropy
-    loss_utils.ForCausalLMLoss = loss_utils.fixed_cross_entropy = refuse
+    """transformers' own causal-LM loss raises inside the block: the exercise is to write it. The functions' code is
+    swapped, not their names, so a copy imported before the check (`from ... import fixed_cross_entropy`) refuses too."""
+    functions = loss_utils.ForCausalLMLoss, loss_utils.fixed_cross_entropy
+    saved = [function.__code__ for function in functions]
+    for function in functions:
+        function.__code__ = _refuse.__code__
     try:
         yield
-    except _ReadyMade:
+    except NotImplementedError as error:
+        if error.args != (READY_MADE,):
+            raise
         raise Wrong("that is transformers' own loss function; write the shift and the cross-entropy yourself, with "
                     "torch") from None
     finally:
-        loss_utils.ForCausalLMLoss, loss_utils.fixed_cross_entropy = saved
+        for function, code in zip(functions, saved):
+            function.__code__ = code
 
 
 @exercise("adapter_size", "How many parameters does a LoRA adapter of rank 8 add to one k_proj layer of "
-                          "SmolLM2-135M? (k_proj maps hidden_size inputs to num_key_value_heads x head_dim outputs; "
-                          "read both from the model's config.)",
+                          "SmolLM2-135M? Read the sizes from the model's config.",
           hints=("LoRA leaves the weight W (out x in) frozen and learns two small matrices whose product has W's "
                  "shape.",
                  "A is r x in and B is out x r. k_proj is not square in SmolLM2: it has fewer outputs than inputs "
