@@ -1,4 +1,4 @@
-"""A class on one server, measured: 1, 3 and 5 learners at once run the heaviest notebooks through a real hub.
+"""A class on one server, measured: 1, 3 and 5 learners at once run heavy notebooks through a real hub.
 
 Each learner's server (jupyterhub-singleuser) and kernel are sampled every half second for their PSS (proportional
 set size: a page shared by several processes counts once, split between them, so the learners' figures add up to

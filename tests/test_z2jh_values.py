@@ -1,4 +1,6 @@
 """classroom/z2jh/values.yaml validates against the pinned chart's schema after Helm's merge; broken copies fail."""
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -42,3 +44,55 @@ def test_a_broken_copy_fails(tmp_path, edit, expected):
     broken.write_text(yaml.safe_dump(values))
     found = problems(broken, CHART)
     assert any(expected in p for p in found), found
+
+
+def merged_values(values: dict) -> dict:
+    return merge(yaml.safe_load((CHART / "values.yaml").read_text()), values)
+
+
+def test_the_chart_s_dummy_authenticator_cannot_be_deployed_by_accident():
+    """z2jh's default authenticator is "dummy": in JupyterHub 5 it admits anyone with any password."""
+    values = yaml.safe_load(VALUES.read_text())
+    assert merged_values(values)["hub"]["config"]["JupyterHub"]["authenticator_class"] == "github"
+    assert values["hub"]["config"]["Authenticator"]["admin_users"]  # and who the admin is, by their GitHub name
+    del values["hub"]["config"]["JupyterHub"]["authenticator_class"]  # a copy that lost the line falls back ...
+    assert merged_values(values)["hub"]["config"]["JupyterHub"]["authenticator_class"] == "dummy"  # ... to dummy
+
+
+def poststart_command() -> list[str]:
+    return yaml.safe_load(VALUES.read_text())["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"]
+
+
+@pytest.mark.parametrize("pull_exit", [0, 1])
+def test_the_poststart_pull_runs_nbgitpuller_and_never_fails_the_container(tmp_path, pull_exit):
+    """Kubernetes kills a container whose postStart hook fails: a failed pull must only warn."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "gitpuller"
+    fake.write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/args"\nexit {pull_exit}\n')
+    fake.chmod(0o755)
+    done = subprocess.run(poststart_command(), cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "args").read_text().split() == [
+        "https://github.com/transformers-lab-kit/transformers-lab-kit", "main", "transformers-lab-kit"]
+    assert ("could not update" in done.stderr) == bool(pull_exit)
+
+
+def test_the_image_keeps_its_repository_outside_the_learners_home_volume(tmp_path):
+    """The chart mounts each learner's volume over /home/jovyan: binder/start and the installed kit must be elsewhere."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "repo2docker"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{tmp_path}/args"\n')
+    fake.chmod(0o755)
+    done = subprocess.run(["bash", str(ROOT / "classroom/z2jh/build-image.sh"), "registry.example.org/lab:1", "."],
+                          capture_output=True, text=True, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    args = (tmp_path / "args").read_text().split("\n")
+    repo_dir = args[args.index("--target-repo-dir") + 1]
+    assert not Path(repo_dir).is_relative_to("/home/jovyan")
+    assert args[args.index("--user-id") + 1] == "1000"  # the uid the chart runs learners' pods as
+    values = yaml.safe_load(VALUES.read_text())
+    assert values["hub"]["config"]["KubeSpawner"]["notebook_dir"] == "/home/jovyan"  # learners still start at home
+    assert merged_values(values)["singleuser"]["uid"] == 1000

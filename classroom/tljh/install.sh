@@ -19,11 +19,17 @@ pin() { sed -n "s/^$1==//p" "$KIT/$2"; }  # a version from a lock: one source fo
 [ -x "$USER_ENV/bin/pip" ] || { echo "no TLJH user environment at $USER_ENV: install TLJH first" >&2; exit 1; }
 
 echo "1/5 the learners' packages: torch's CPU build, then requirements.lock, the kit, nbgitpuller and nbgrader"
+# from Ubuntu: bubblewrap, the sandbox `labkit grade` runs each submission in; Node.js's npm, which `labkit prepare`
+# fetches bertviz's scripts (06) and Transformers.js (09) with, for their offline views
+apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap npm > /dev/null
 "$USER_ENV/bin/pip" install --quiet "torch==$(pin torch requirements.lock)" --index-url https://download.pytorch.org/whl/cpu
 "$USER_ENV/bin/pip" install --quiet -r "$KIT/requirements.lock"
 "$USER_ENV/bin/pip" install --quiet --no-deps -e "$KIT"
 "$USER_ENV/bin/pip" install --quiet "nbgitpuller==$(pin nbgitpuller requirements-classroom.lock)" \
   "nbgrader==$(pin nbgrader requirements-classroom.lock)"
+# labkit's Jupyter server extension (it serves 09's Transformers.js page): an editable install skips its config file
+mkdir -p "$USER_ENV/etc/jupyter/jupyter_server_config.d"
+cp "$KIT/jupyter-config/labkit.json" "$USER_ENV/etc/jupyter/jupyter_server_config.d/labkit.json"
 
 echo "2/5 the kit home, prepared once into $LABKIT_HOME and made read-only for learners"
 LABKIT_HOME="$LABKIT_HOME" "$USER_ENV/bin/labkit" prepare --quiet
@@ -33,7 +39,8 @@ echo "3/5 every learner's settings: the shared kit home, offline, their own writ
 sed "s|/srv/labkit|$LABKIT_HOME|" "$KIT/classroom/tljh/labkit_config.py" \
   > /opt/tljh/config/jupyterhub_config.d/labkit.py
 
-echo "4/5 nbgrader's exchange at $EXCHANGE"
+echo "4/5 nbgrader's exchange at $EXCHANGE, and labkit-grader, the unprivileged user \`labkit grade\` runs submissions as"
+id labkit-grader > /dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin labkit-grader
 mkdir -p "$EXCHANGE" && chmod 777 "$EXCHANGE"
 mkdir -p /etc/jupyter
 cat > /etc/jupyter/nbgrader_config.py <<EOF
@@ -50,4 +57,6 @@ tljh-config set limits.cpu "$CPU"
 tljh-config set services.cull.timeout "$CULL_TIMEOUT"
 tljh-config set user_environment.default_app jupyterlab
 tljh-config reload
-echo "done: each learner gets $MEMORY and $CPU CPUs; links for the class: labkit classroom link --hub https://<this server>"
+echo "done: each learner gets $MEMORY and $CPU CPUs"
+echo "next (docs/instructor.md): HTTPS (tljh-config set https.enabled true ...), then the links for the class:"
+echo "  $USER_ENV/bin/labkit classroom link --hub https://<this server's name> --notebook 00"
