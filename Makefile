@@ -204,7 +204,7 @@ grade: classroom
 	$(GRADE_ENV) $(CLASSROOM)/bin/labkit grade $(SUBMISSIONS) --user $(GRADER_USER) $(GRADE_ARGS)
 
 test-classroom: classroom
-	$(GRADE_ENV) LABKIT_QUIET=1 $(CLASSROOM)/bin/python -m pytest tests/test_grading.py tests/test_hub.py -v
+	$(GRADE_ENV) LABKIT_QUIET=1 $(CLASSROOM)/bin/python -m pytest tests/test_grading.py tests/test_hub.py tests/test_nbgitpuller_merge.py -v
 
 # A class on one server: 1, 3 and 5 learners through a real hub on notebooks 04, 06, 08 (about an hour);
 # saves assets/classroom_sizing.json, then docs/instructor.md's sizing table is rewritten from it.
