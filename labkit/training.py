@@ -23,11 +23,11 @@ class Recipe:
     output: str = field(default="", metadata={"help": "folder for the model, tokenizer and metrics.json (required)"})
     model: str = field(default="encoder", metadata={"help": "catalogue role, local folder or Hub id"})
     data: str = field(default="tweets", metadata={"help": "'tweets' or a CSV with text and label columns"})
-    epochs: float = 2.0
+    epochs: float = field(default=2.0, metadata={"help": "passes over the training examples"})
     batch_size: int = field(default=32, metadata={"help": "per device"})
-    learning_rate: float = field(default=1e-4, metadata={"aliases": ["--lr"]})
+    learning_rate: float = field(default=1e-4, metadata={"aliases": ["--lr"], "help": "peak, after the warm-up"})
     warmup: float = field(default=0.1, metadata={"help": "share of the steps that warm the learning rate up"})
-    weight_decay: float = 0.01
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW's decoupled weight decay"})
     train_size: int = field(default=3000, metadata={"help": "training examples (0 = all)"})
     eval_size: int = field(default=1000, metadata={"help": "validation examples (0 = all)"})
     max_length: int = field(default=64, metadata={"help": "tokens per example"})
@@ -39,7 +39,7 @@ class Recipe:
                                                                      "(word, position, token-type embeddings)"})
     select_best: bool = field(default=True, metadata={"help": "score the validation split after each epoch and "
                                                               "keep the best epoch"})
-    seed: int = 0
+    seed: int = field(default=0, metadata={"help": "for the data's order and the new head's weights"})
 
     def validate(self) -> None:
         problems = [] if self.output else ["give an output folder (--output runs/NAME)"]

@@ -420,6 +420,8 @@ WRONG = {
                              ("1775619", "whole number"), (22_713_219, "not what"), (18, "tensors")],
     "finetuning.training_args": [(training_args(eval_strategy="epoch", load_best_model_at_end=True), "refused"),
                                  (training_args(evaluation_strategy="epoch"), "old name of eval_strategy"),
+                                 (training_args(eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True,
+                                                eval_delay=1), "eval_delay"),
                                  (training_args(eval_strategy="epoch", save_strategy="epoch"), "last epoch's"),
                                  (training_args(eval_strategy="steps", save_strategy="steps",
                                                 load_best_model_at_end=True), "not every epoch"),
@@ -635,7 +637,8 @@ RIGHT = {
     "finetuning.accuracy": [lambda logits, labels: float((logits.argmax(-1) == labels).astype("float32").mean()),
                             lambda logits, labels: (torch.tensor(logits).argmax(-1) == torch.tensor(labels))
                             .float().mean().item()],
-    "finetuning.trainable": [torch.tensor([1_775_619]).numpy()[0], torch.tensor(1_775_619), 1_775_619.0],
+    "finetuning.trainable": [torch.tensor([1_775_619]).numpy()[0], torch.tensor(1_775_619), 1_775_619.0,
+                             torch.tensor(1_775_619.0).numpy(), torch.tensor(1_775_619.0)],
     "finetuning.training_args": [training_args(eval_strategy="epoch", save_strategy="epoch",
                                                load_best_model_at_end=True, metric_for_best_model="eval_loss")],
     "data.is_long": [lambda e: len(re.findall(r"\S+", e["text"])) > 20, lambda e: len(e["text"].split()) >= 21],

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import os
-import operator
 
 from . import Wrong, exercise
 from .fixtures import config_for
@@ -60,12 +59,13 @@ def _trainable(answer):
     hidden, inner = config.hidden_size, config.intermediate_size
     layer = 4 * (hidden * hidden + hidden) + (hidden * inner + inner) + (inner * hidden + hidden) + 2 * 2 * hidden
     head, pooler = hidden * 3 + 3, hidden * hidden + hidden
-    if isinstance(answer, float) and answer.is_integer():
-        answer = int(answer)
-    try:
-        answer = operator.index(answer)
-    except TypeError:
-        raise Wrong("give the count as a whole number") from None
+    try:  # Python, NumPy and torch numbers alike; a string is not a count
+        value = None if isinstance(answer, (str, bytes)) else float(answer)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not value.is_integer():
+        raise Wrong("give the count as a whole number")
+    answer = int(value)
     if answer == layer:
         raise Wrong("the new classifier head is not part of the base model: it still trains")
     if answer == layer + head + pooler:
@@ -124,6 +124,8 @@ def _training_args(make_args):
         raise Wrong(f"checkpoints are saved on the schedule {args.save_strategy!s}, not every epoch")
     if not args.load_best_model_at_end:
         raise Wrong("the model at the end is the last epoch's, not the best one")
+    if args.eval_delay:
+        raise Wrong(f"eval_delay={args.eval_delay} skips the first evaluations: the task asks for every epoch")
     if args.metric_for_best_model not in (None, "loss", "eval_loss"):
         raise Wrong(f"the best model is chosen by {args.metric_for_best_model!r}; the task asks for the eval loss")
     if args.greater_is_better:
