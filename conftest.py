@@ -3,7 +3,8 @@
 nbval compares only cells tagged ``nbval-check-output`` (we run it with --nbval-lax). Even there, rich HTML,
 JavaScript, widget views and stderr (warnings, progress bars) are left out of the comparison. With
 ``--outputs-from=FOLDER`` nbval compares the notebooks saved there by the browser suite's Run All instead of executing
-them again (tests/support/saved_outputs.py).
+them again (tests/support/saved_outputs.py). Where tests/test_background.py runs notebooks 00 and 01 under nbval
+(with the same options), their own runs are left out.
 
 With ``LABKIT_TIMES=<file.json>`` (set by .ci/run), a run writes its seconds per test file (a notebook under nbval
 is one file) and per test of 5 s or more there, for ``tools/ci_times.py``'s time table.
@@ -14,6 +15,8 @@ order in one kernel); each worker's torch, and the kernels it starts, get an equ
 import json
 import os
 from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("LABKIT_QUIET", "1")  # no progress bars in test runs (kernels inherit this)
 if (workers := int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))) > 1:  # before torch is imported
@@ -36,6 +39,23 @@ def pytest_collectstart(collector):
     if collector.fspath and collector.fspath.ext == ".ipynb":
         collector.skip_compare += ("text/html", "application/javascript", "stderr",
                                    "application/vnd.jupyter.widget-view+json")
+
+
+# test_background runs these notebooks under nbval, with make test's options, while the classifier trains
+BACKGROUND_TEST = "test_background.py::test_notebooks_run_while_the_classifier_trains_in_the_background"
+BACKGROUND_NOTEBOOKS = ("00_setup_check.ipynb", "01_pipelines.ipynb")
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected what they deselect
+def pytest_collection_modifyitems(config, items):
+    """Each notebook compared once: when the background test runs (not under .ci/run's -m "not browser_twin"), its
+    nbval run of 00 and 01 is their comparison, and their own runs are deselected."""
+    if not any(item.nodeid.endswith(BACKGROUND_TEST) for item in items):
+        return
+    repeated = [item for item in items if item.path.name in BACKGROUND_NOTEBOOKS and item.path.suffix == ".ipynb"]
+    if repeated:
+        config.hook.pytest_deselected(items=repeated)
+        items[:] = [item for item in items if item not in repeated]
 
 
 _seconds: dict[str, dict[str, float]] = {"files": {}, "tests": {}}

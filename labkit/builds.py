@@ -14,6 +14,7 @@ from typing import Callable
 from .assets import NPM, TRANSFORMERS_JS, WHEELS, Asset, asset
 from .data import LABELS
 from .fetch import extract, fetch_npm
+from .settings import settings
 from .training import Recipe
 
 # The kit's sentiment model: MiniLM fine-tuned for one epoch on 6,000 training tweets batched by length (99% of them
@@ -21,13 +22,20 @@ from .training import Recipe
 # accuracy 0.77 (the README's measurements). Notebook 08 and `labkit finetune` start from the same Recipe.
 SENTIMENT_RECIPE = Recipe(epochs=1, train_size=6000, group_by_length=True, freeze_embeddings=True, select_best=False)
 
-# What a build adds to its asset's recipe in the registry: part of the manifest, so a change rebuilds the asset.
-SETTINGS = {"sentiment_classifier": {"training": asdict(SENTIMENT_RECIPE)}}
+
+
+def sentiment_recipe() -> Recipe:
+    """SENTIMENT_RECIPE, on ``$LABKIT_SENTIMENT_TWEETS`` training tweets when that is set (the background test's
+    quicker build): the manifest and the model card record the number, so the default build replaces it."""
+    tweets = settings().sentiment_tweets
+    return replace(SENTIMENT_RECIPE, train_size=tweets) if tweets else SENTIMENT_RECIPE
 
 
 def recipe_of(item: Asset) -> dict:
-    """What defines an asset's built folder: the registry's pins and its build's own settings."""
-    return {**item.recipe, **SETTINGS.get(item.build, {})}
+    """What defines an asset's built folder: the registry's pins and its build's own settings (part of the
+    manifest, so a change rebuilds the asset)."""
+    own = {"sentiment_classifier": {"training": asdict(sentiment_recipe())}}
+    return {**item.recipe, **own.get(item.build, {})}
 
 
 def smollm2_from_gguf(out: Path, downloads: Path, quiet: bool, log: Callable[[str], None]) -> None:
@@ -63,7 +71,7 @@ def sentiment_classifier(out: Path, downloads: Path, quiet: bool, log: Callable[
     from .data import load_tweets
     from .training import train
 
-    recipe = replace(SENTIMENT_RECIPE, output=str(out), model=str(asset("encoder").path))
+    recipe = replace(sentiment_recipe(), output=str(out), model=str(asset("encoder").path))
     _, metrics = train(recipe, quiet=quiet, log=log)
     test = load_tweets()["test"]
     labels = np.asarray(test["label"])

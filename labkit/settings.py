@@ -8,6 +8,7 @@
 | `CI`, `LABKIT_QUIET`     | quiet            | off: progress bars and library logging stay on        |
 | `LABKIT_STRICT_WARNINGS` | strict_warnings  | off: drift warnings warn (on in `make test`: errors)  |
 | `HF_ENDPOINT`            | hub_endpoint     | https://huggingface.co                                |
+| `LABKIT_SENTIMENT_TWEETS`| sentiment_tweets | 0: the recipe's 6,000 (fewer: a quicker, weaker build)|
 | Colab's, Kaggle's, Binder's own variables | platform | `local`                                  |
 
 ``settings()`` reads them the first time it is called; ``reload()`` reads them again (tests, and ``setup()`` when a
@@ -39,6 +40,7 @@ class Settings:
     strict_warnings: bool  # drift warnings are errors (`make test`)
     hub_endpoint: str
     platform: str  # "Colab", "Kaggle", "Binder" or "local"
+    sentiment_tweets: int = 0  # training tweets of the classifier `labkit prepare` builds; 0: its recipe's (builds.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,7 +60,15 @@ class Settings:
         return cls(home=home, user_dir=user_dir, source=(env.get("LABKIT_SOURCE") or "offline").strip().lower(),
                    quiet=_on(env.get("CI")) or _on(env.get("LABKIT_QUIET")),
                    strict_warnings=_on(env.get("LABKIT_STRICT_WARNINGS")),
-                   hub_endpoint=env.get("HF_ENDPOINT") or HUB, platform=detect_platform(env))
+                   hub_endpoint=env.get("HF_ENDPOINT") or HUB, platform=detect_platform(env),
+                   sentiment_tweets=_count(env, "LABKIT_SENTIMENT_TWEETS"))
+
+
+def _count(env: Mapping[str, str], name: str) -> int:
+    value = (env.get(name) or "0").strip()
+    if not value.isdigit():
+        raise ValueError(f"{name}={value!r}: give a whole number of tweets (such as 3000), or unset it for the default")
+    return int(value)
 
 
 def detect_platform(env: Mapping[str, str]) -> str:

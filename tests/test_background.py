@@ -1,11 +1,13 @@
 """Building the kit home behind JupyterLab: progress others can read, cells that wait, nothing half-written.
 
 The integration test is what `make lab` does on a fresh machine: the sentiment classifier trains in a real
-background `labkit prepare` (about two minutes) while notebooks 00 and 01 run under nbval: 00 needs only what is
-ready, 01 opens with the classifier and waits for it.
+background `labkit prepare` (on 3,000 tweets: tests/conftest.py's BACKGROUND_TWEETS) while notebooks 00 and 01 run
+under nbval: 00 needs only what is ready, 01 opens with the classifier and waits for it. Where this test runs, that
+nbval run is 00's and 01's comparison (conftest.py leaves out their own runs).
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -17,8 +19,11 @@ import labkit
 from labkit import background, environment
 from labkit.assets import ASSETS, MissingAssetError
 from labkit.prepare import prepare, start_background
+from labkit.settings import settings
 
 REPO = Path(__file__).resolve().parents[1]
+# make test's nbval options (Makefile's NBVAL)
+NBVAL = re.search(r"^NBVAL := (.+)$", (REPO / "Makefile").read_text(), re.M).group(1).split()
 
 
 def test_progress_is_written_whole_and_removed_when_the_run_ends(empty_home):
@@ -84,8 +89,7 @@ def test_notebooks_run_while_the_classifier_trains_in_the_background(home_traini
 
     # nbval executes 00 and 01 in kernels of their own, as JupyterLab would, while the classifier trains
     notebooks = ["notebooks/00_setup_check.ipynb", "notebooks/01_pipelines.ipynb"]
-    nbval = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-                              "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", *notebooks],
+    nbval = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *NBVAL, *notebooks],
                              cwd=REPO, env={**os.environ, "LABKIT_HOME": str(home)}, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     folder = labkit.checkpoint("sentiment")  # this process waits for the same build, with a progress bar
@@ -96,4 +100,4 @@ def test_notebooks_run_while_the_classifier_trains_in_the_background(home_traini
     assert background.building(home) is None and not (home / background.PROGRESS).exists()
     assert prepare(quiet=True, log=lambda line: None)["sentiment"] == "ready"
     metrics = json.loads((Path(folder) / "metrics.json").read_text())
-    assert metrics["accuracy"] >= 0.75
+    assert metrics["train_examples"] == settings().sentiment_tweets and metrics["accuracy"] >= 0.70  # 0.729

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from labkit import checkpoint
+from labkit.builds import SENTIMENT_RECIPE
 from labkit.data import load_tweets
 
 
@@ -51,7 +52,8 @@ def test_sentiment_classifier_reaches_its_target_on_held_out_tweets(prepared):
     names = test.features["label"].names
     predicted = [names.index(p["label"]) for p in classify(list(test["text"]), batch_size=64, truncation=True)]
     accuracy = sum(p == y for p, y in zip(predicted, test["label"])) / len(test)
-    assert accuracy >= 0.70
+    assert metrics["train_examples"] == SENTIMENT_RECIPE.train_size  # the recipe's build, not a quicker one
+    assert accuracy >= 0.75  # 0.769 when built on 1 or 2 cores
     assert abs(accuracy - metrics["accuracy"]) < 0.005  # the card reports what the model really does
     assert accuracy > metrics["majority_class_accuracy"] + 0.2 and accuracy > metrics["vader_accuracy"]
     assert f"{metrics['accuracy']:.3f}" in (folder / "README.md").read_text()

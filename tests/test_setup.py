@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from labkit.settings import Settings, detect_platform
 
 
@@ -28,6 +30,19 @@ def test_settings_are_read_from_the_environment_in_one_place(tmp_path, monkeypat
     assert (default.source, default.hub_endpoint) == ("offline", "https://huggingface.co")
     if sys.platform.startswith("linux"):  # platformdirs: the XDG cache folder on Linux
         assert default.home == tmp_path / "cache" / "labkit"
+
+
+def test_a_quicker_classifier_build_is_a_different_recipe(kit_env):
+    from labkit.assets import asset
+    from labkit.builds import SENTIMENT_RECIPE, recipe_of
+
+    default = recipe_of(asset("sentiment"))["training"]
+    assert default["train_size"] == SENTIMENT_RECIPE.train_size == 6000
+    kit_env(LABKIT_SENTIMENT_TWEETS="3000")  # the manifest differs, so `labkit prepare` without it builds again
+    assert recipe_of(asset("sentiment"))["training"] == {**default, "train_size": 3000}
+    for wrong in ("3k", "-5", "1.5"):
+        with pytest.raises(ValueError, match="whole number of tweets"):
+            Settings.from_env({"LABKIT_SENTIMENT_TWEETS": wrong})
 
 
 def run_setup(code, **env):
