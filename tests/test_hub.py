@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -32,6 +33,7 @@ LEARNERS = ["ada", "ben", "chloe", "dev", "eli"]
 TARGET = "transformers-lab-kit"  # the folder nbgitpuller clones into, in each home
 KERNEL_PYTHON = os.environ.get("LABKIT_KERNEL_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
 LAB = "02_tokenizers"  # the nbgrader lab: its exercises run in seconds
+LEARNER_JUPYTER: dict[str, str] = {}  # Jupyter's settings in every server's environment (the hub fixture's)
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
@@ -39,8 +41,25 @@ def tree_hashes(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
 
 
+def roles(home: Path, role: str, **env) -> None:
+    """classroom/tljh/nbgrader_extensions.sh for ``role``, as install.sh or the instructor runs it."""
+    env = {k: v for k, v in os.environ.items() if k != "JUPYTER_CONFIG_DIR"} | {
+        "HOME": str(home), "JUPYTER": str(Path(sys.executable).parent / "jupyter")} | env
+    done = subprocess.run(["bash", str(ROOT / "classroom" / "tljh" / "nbgrader_extensions.sh"), role], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def disabled_in_lab(hub, name: str, token: str) -> set[str]:
+    """The JupyterLab plugins ``name``'s lab page turns off (its page config, as the browser gets it)."""
+    page = hub.server(name, "lab", token)
+    page.raise_for_status()
+    data = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page.text, re.S)
+    return set(json.loads(data.group(1))["disabledExtensions"])
+
+
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
+def hub(tmp_path_factory, request):
     from labkit.settings import kit_home
 
     tmp = tmp_path_factory.mktemp("hub")
@@ -52,10 +71,16 @@ def hub(tmp_path_factory):
     (learner_config / "nbgrader_config.py").write_text(
         f"import os\nc = get_config()\nc.Exchange.root = {str(exchange)!r}\n"
         'c.CourseDirectory.student_id = os.environ["JUPYTERHUB_USER"]\n')
+    # Jupyter reads a virtualenv's settings before the user's when the user owns it, as this one test user owns every
+    # environment here; on TLJH root owns /opt/tljh/user, so a learner's own ~/.jupyter comes first
+    LEARNER_JUPYTER.update(JUPYTER_CONFIG_PATH=str(learner_config), JUPYTER_PREFER_ENV_PATH="0")
+    # nbgrader's extensions as install.sh sets them in TLJH's environment: here the classroom one, undone at the end
+    roles(tmp, "learners")
+    request.addfinalizer(lambda: roles(tmp, "everyone"))
     repo = tmp / f"{TARGET}.git"
     subprocess.run(["git", "clone", "--quiet", "--bare", str(ROOT), str(repo)], check=True)
     hub = LocalHub(root=tmp / "jupyterhub", kernel_python=KERNEL_PYTHON, kit_home=kit_home(),
-                   environment={"JUPYTER_CONFIG_PATH": str(learner_config)})
+                   environment=LEARNER_JUPYTER)
     hub.state = {"tmp": tmp, "exchange": exchange, "repo": f"file://{repo}", "kit_before": tree_hashes(kit_home())}
     hub.start()
     yield hub
@@ -148,7 +173,7 @@ def nbgrader(hub, *args, cwd: Path):
 
 
 def test_a_lab_goes_out_and_comes_back_graded_through_nbgrader(hub):
-    root = hub.state["tmp"] / "instructor" / "course"
+    root = hub.root / "homes" / "instructor" / "course"  # ~/course, where Formgrader looks (nbgrader_extensions.sh)
     assignments = course.build([ROOT / "notebooks" / f"{LAB}.ipynb"], root, exchange=hub.state["exchange"])
     with open(root / "nbgrader_config.py", "a") as f:
         f.write("c.Execute.timeout = 120\n")
@@ -180,6 +205,28 @@ def test_a_lab_goes_out_and_comes_back_graded_through_nbgrader(hub):
     assert sorted(rows) == ["ada", "ben"], grades.stdout
     assert float(rows["ada"]["score"]) == possible == float(rows["ada"]["max_score"])
     assert float(rows["ben"]["score"]) == 0.0
+
+
+NBGRADER_LAB = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list"}
+
+
+def test_learners_get_the_assignment_list_and_the_instructor_formgrader_on_the_course(hub):
+    home = hub.root / "homes" / "instructor"  # with ~/course, the course the last test graded
+    roles(home, "instructor", **LEARNER_JUPYTER)  # in their own terminal on the hub
+    hub.spawn(["instructor"])
+    token, ada = hub.user_token("instructor"), hub.state["tokens"]["ada"]
+
+    assert disabled_in_lab(hub, "ada", ada) >= NBGRADER_LAB
+    assert "@jupyter/nbgrader:assignment-list" not in disabled_in_lab(hub, "ada", ada)
+    listed = hub.server("ada", "assignments?course_id=transformers-lab-kit", ada)  # the Assignment List's server side
+    assert listed.ok and {a["assignment_id"] for a in listed.json()["value"]} == {LAB}, listed.text
+    assert hub.server("ada", "formgrader/api/assignments", ada).status_code == 404
+
+    assert not disabled_in_lab(hub, "instructor", token) & NBGRADER_LAB
+    assignments = hub.server("instructor", "formgrader/api/assignments", token)
+    assert assignments.ok and assignments.text.startswith("["), assignments.text  # JSON, not its error page
+    rows = [(a["name"], a["num_submissions"], a["average_score"], a["max_score"]) for a in assignments.json()]
+    assert rows == [(LAB, 2, 1.5, 3.0)]  # ada's full marks and ben's zero, from the gradebook in ~/course
 
 
 def test_everything_stops_with_no_process_left_behind(hub):

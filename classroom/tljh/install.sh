@@ -39,7 +39,7 @@ echo "3/5 every learner's settings: the shared kit home, offline, their own writ
 sed "s|/srv/labkit|$LABKIT_HOME|" "$KIT/classroom/tljh/labkit_config.py" \
   > /opt/tljh/config/jupyterhub_config.d/labkit.py
 
-echo "4/5 nbgrader's exchange at $EXCHANGE, and labkit-grader, the unprivileged user \`labkit grade\` runs submissions as"
+echo "4/5 nbgrader's exchange at $EXCHANGE, its learners' extensions, labkit-grader (\`labkit grade\`'s user)"
 id labkit-grader > /dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin labkit-grader
 mkdir -p "$EXCHANGE" && chmod 777 "$EXCHANGE"
 mkdir -p /etc/jupyter
@@ -48,6 +48,8 @@ c = get_config()
 c.Exchange.root = "$EXCHANGE"
 c.CourseDirectory.course_id = "transformers-lab-kit"
 EOF
+# nbgrader's extensions by role: learners keep the Assignment List and Validate; the instructor turns on the rest
+JUPYTER="$USER_ENV/bin/jupyter" bash "$KIT/classroom/tljh/nbgrader_extensions.sh" learners > /dev/null
 
 echo "5/5 limits per learner (from assets/classroom_sizing.json) and the idle culler"
 read -r MEMORY CPU < <("$USER_ENV/bin/python" -c \
@@ -60,3 +62,5 @@ tljh-config reload
 echo "done: each learner gets $MEMORY and $CPU CPUs"
 echo "next (docs/instructor.md): HTTPS (tljh-config set https.enabled true ...), then the links for the class:"
 echo "  $USER_ENV/bin/labkit classroom link --hub https://<this server's name> --notebook 00"
+echo "and nbgrader's Formgrader for the instructor alone, in the instructor's own JupyterLab terminal:"
+echo "  bash $KIT/classroom/tljh/nbgrader_extensions.sh instructor"
