@@ -1,7 +1,12 @@
 """classroom/tljh/install.sh, checked without a TLJH server: its syntax, and every pin and path it names exists."""
+import os
 import re
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALL = ROOT / "classroom" / "tljh" / "install.sh"
@@ -32,3 +37,36 @@ def test_it_installs_what_grading_and_the_offline_views_need():
     apt = re.search(r"apt-get install[^\n]*", text).group(0).split()
     assert "bubblewrap" in apt and "npm" in apt
     assert re.search(r"useradd --system [^\n]*labkit-grader", text)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runuser"), reason="creates a Unix user: run as root")
+def test_a_learner_can_pull_the_course_installed_by_root():
+    """The links pull from the root-owned checkout install.sh ran from: as another Unix user, git refuses it until
+    install.sh's safe.directory line has run, then clones it."""
+    line = re.search(r"^git config --system --get-all safe.directory .*$", INSTALL.read_text(), re.M).group(0)
+    tmp_path = Path(tempfile.mkdtemp(prefix="labkit-tljh-"))  # outside pytest's folders, which only root can enter
+    tmp_path.chmod(0o755)
+    kit, system_config, learner = tmp_path / "transformers-lab", tmp_path / "gitconfig", f"labkit-t{os.getpid()}"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(kit)], check=True)
+    subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", learner], check=True)
+    try:
+        def clone(folder):
+            home = tmp_path / folder
+            home.mkdir()
+            shutil.chown(home, learner)  # the learner's own home
+            return subprocess.run(["runuser", "-u", learner, "--", "env", f"HOME={home}",
+                                   f"GIT_CONFIG_SYSTEM={system_config}", "git", "clone", "--quiet",
+                                   f"file://{kit}", str(home / "course")], capture_output=True, text=True)
+
+        refused = clone("before")
+        assert refused.returncode != 0 and "dubious ownership" in refused.stderr
+        as_root = {**os.environ, "KIT": str(kit), "GIT_CONFIG_SYSTEM": str(system_config)}
+        for _ in range(2):  # install.sh run again (an update) adds nothing
+            subprocess.run(["bash", "-c", line], env=as_root, check=True)
+        assert system_config.read_text().count("directory =") == 1
+        pulled = clone("after")
+        assert pulled.returncode == 0, pulled.stderr
+        assert (tmp_path / "after" / "course" / "notebooks" / "00_setup_check.ipynb").is_file()
+    finally:
+        subprocess.run(["userdel", learner], check=False)
+        shutil.rmtree(tmp_path)

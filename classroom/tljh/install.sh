@@ -35,6 +35,10 @@ echo "2/5 the kit home, prepared once into $LABKIT_HOME and made read-only for l
 LABKIT_HOME="$LABKIT_HOME" "$USER_ENV/bin/labkit" prepare --quiet
 chmod -R a+rX,go-w "$LABKIT_HOME"
 
+# The links pull the course from this checkout (--repo file://$KIT below), so learners get the revision installed here,
+# never a newer one than the kit and kit home; git refuses to read a repository another user owns unless it is listed
+git config --system --get-all safe.directory | grep -qxF "$KIT/.git" || git config --system --add safe.directory "$KIT/.git"
+
 echo "3/5 every learner's settings: the shared kit home, offline, their own writes in their own home"
 sed "s|/srv/labkit|$LABKIT_HOME|" "$KIT/classroom/tljh/labkit_config.py" \
   > /opt/tljh/config/jupyterhub_config.d/labkit.py
@@ -61,6 +65,6 @@ tljh-config set user_environment.default_app jupyterlab
 tljh-config reload
 echo "done: each learner gets $MEMORY and $CPU CPUs"
 echo "next (docs/instructor.md): HTTPS (tljh-config set https.enabled true ...), then the links for the class:"
-echo "  $USER_ENV/bin/labkit classroom link --hub https://<this server's name> --notebook 00"
+echo "  $USER_ENV/bin/labkit classroom link --hub https://<this server's name> --repo file://$KIT --notebook 00"
 echo "and nbgrader's Formgrader for the instructor alone, in the instructor's own JupyterLab terminal:"
 echo "  bash $KIT/classroom/tljh/nbgrader_extensions.sh instructor"
