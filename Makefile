@@ -191,11 +191,16 @@ $(CLASSROOM)/.installed: requirements-classroom.lock pyproject.toml
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap || \
 	  { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends bubblewrap; }
 
+/usr/bin/shellcheck:
+	@echo "Installing Debian's ShellCheck for the classroom scripts' test (apt)..."
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends shellcheck || \
+	  { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends shellcheck; }
+
 $(PROXY): classroom/proxy/package-lock.json
 	npm ci --prefix classroom/proxy --no-audit --no-fund --loglevel=error
 	touch $@
 
-classroom: prepare $(CLASSROOM)/.installed /usr/bin/bwrap $(PROXY)
+classroom: prepare $(CLASSROOM)/.installed /usr/bin/bwrap /usr/bin/shellcheck $(PROXY)
 	@if [ "$$(id -u)" = 0 ] && ! id $(GRADER_USER) >/dev/null 2>&1; then \
 	  echo "Creating the unprivileged user $(GRADER_USER) that submissions run as"; \
 	  useradd --system --no-create-home --shell /usr/sbin/nologin $(GRADER_USER); fi
@@ -204,7 +209,8 @@ grade: classroom
 	$(GRADE_ENV) $(CLASSROOM)/bin/labkit grade $(SUBMISSIONS) --user $(GRADER_USER) $(GRADE_ARGS)
 
 test-classroom: classroom
-	$(GRADE_ENV) LABKIT_QUIET=1 $(CLASSROOM)/bin/python -m pytest tests/test_grading.py tests/test_hub.py tests/test_nbgitpuller_merge.py -v
+	$(GRADE_ENV) LABKIT_QUIET=1 $(CLASSROOM)/bin/python -m pytest tests/test_grading.py tests/test_hub.py tests/test_nbgitpuller_merge.py \
+	  tests/test_shell_scripts.py -v
 
 # A class on one server: 1, 3 and 5 learners through a real hub on notebooks 04, 06, 08 (about an hour);
 # saves assets/classroom_sizing.json, then docs/instructor.md's sizing table is rewritten from it.
