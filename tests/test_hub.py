@@ -1,5 +1,8 @@
 """A classroom on a real JupyterHub on localhost (tests/support/hub.py), through the hub's REST API only.
 
+As root (CI), each learner and the instructor is a Unix user of their own, made by the test, and the hub starts
+their servers with LocalProcessSpawner, as TLJH does: the shared kit home, each home's permissions and nbgrader's
+exchange are exercised as they are there. Otherwise every server runs as this one user (SimpleLocalProcessSpawner).
 Five learners start their servers at once, pull the course with nbgitpuller from a file:// clone of this
 repository, and run the kit in their own kernels; their progress lands in their own homes and the shared kit home
 stays byte for byte the same. An instructor releases a lab through nbgrader's exchange, two learners fetch and
@@ -8,10 +11,12 @@ The tests share one hub and run in order; the last stops it and looks for proces
 """
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -30,7 +35,11 @@ from support.hub import LocalHub  # noqa: E402
 
 pytestmark = [pytest.mark.classroom]
 LEARNERS = ["ada", "ben", "chloe", "dev", "eli"]
-TARGET = "transformers-lab-kit"  # the folder nbgitpuller clones into, in each home
+# As root, as on TLJH: each learner and the instructor a Unix user of their own, made (and removed) by the test
+UNIX_USERS = os.geteuid() == 0
+MADE_HERE = ".labkit-hub-test"  # in the home of each user the test made: a user left by a killed run is removed
+TARGET = "transformers-lab"  # the course's checkout, as install.sh's /srv/transformers-lab; nbgitpuller's folder
+INSTALL_SH = ROOT / "classroom" / "tljh" / "install.sh"
 KERNEL_PYTHON = os.environ.get("LABKIT_KERNEL_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
 LAB = "02_tokenizers"  # the nbgrader lab: its exercises run in seconds
 LEARNER_JUPYTER: dict[str, str] = {}  # Jupyter's settings in every server's environment (the hub fixture's)
@@ -58,30 +67,74 @@ def disabled_in_lab(hub, name: str, token: str) -> set[str]:
     return set(json.loads(data.group(1))["disabledExtensions"])
 
 
+def make_users(names: list[str]) -> None:
+    import pwd
+
+    for name in names:
+        try:
+            home = Path(pwd.getpwnam(name).pw_dir)
+        except KeyError:
+            pass
+        else:
+            if not (home / MADE_HERE).exists():
+                pytest.fail(f"a Unix user {name!r} exists that this test did not make: run it where none does")
+            subprocess.run(["userdel", "--remove", name], check=True, capture_output=True)
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", name], check=True)
+        home = Path(pwd.getpwnam(name).pw_dir)
+        (home / MADE_HERE).touch()
+        home.chmod(home.stat().st_mode & ~0o007)  # TLJH's ensure_user: chmod o-rwx on each new home
+
+
+def remove_users(names: list[str]) -> None:
+    for name in names:
+        subprocess.run(["userdel", "--remove", name], capture_output=True)
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, request):
+    import tempfile
+
     from labkit.settings import kit_home
 
-    tmp = tmp_path_factory.mktemp("hub")
+    if UNIX_USERS:  # folders the learners' own users can enter (pytest's are root's alone)
+        tmp = Path(tempfile.mkdtemp(prefix="labkit-hub-"))
+        tmp.chmod(0o755)
+        request.addfinalizer(lambda: shutil.rmtree(tmp, ignore_errors=True))
+        make_users([*LEARNERS, "instructor"])
+        request.addfinalizer(lambda: remove_users([*LEARNERS, "instructor"]))
+        shared_home = tmp / "kit-home"  # prepared by the admin, read-only for learners: install.sh's chmod
+        if subprocess.run(["cp", "-al", str(kit_home()), str(shared_home)]).returncode:  # hard links, or a copy
+            subprocess.run(["cp", "-a", str(kit_home()), str(shared_home)], check=True)
+        subprocess.run(["chmod", "-R", "a+rX,go-w", str(shared_home)], check=True)
+    else:
+        tmp, shared_home = tmp_path_factory.mktemp("hub"), kit_home()
     exchange = tmp / "exchange"
-    exchange.mkdir(mode=0o777)
-    learner_config = tmp / "learner-config"  # each learner's nbgrader: where the exchange is
+    exchange.mkdir()
+    exchange.chmod(0o777)  # install.sh's
+    learner_config = tmp / "learner-config"  # each learner's nbgrader: where the exchange is (install.sh's file)
     learner_config.mkdir()
-    # every server here runs as this one Unix user: the student id is the hub's name for the learner, as on z2jh
     (learner_config / "nbgrader_config.py").write_text(
         f"import os\nc = get_config()\nc.Exchange.root = {str(exchange)!r}\n"
-        'c.CourseDirectory.student_id = os.environ["JUPYTERHUB_USER"]\n')
+        'c.CourseDirectory.course_id = "transformers-lab-kit"\n'
+        # with one Unix user for all, the student id is the hub's name for the learner (nbgrader's is the Unix user's)
+        + ("" if UNIX_USERS else 'c.CourseDirectory.student_id = os.environ["JUPYTERHUB_USER"]\n'))
     # Jupyter reads a virtualenv's settings before the user's when the user owns it, as this one test user owns every
     # environment here; on TLJH root owns /opt/tljh/user, so a learner's own ~/.jupyter comes first
     LEARNER_JUPYTER.update(JUPYTER_CONFIG_PATH=str(learner_config), JUPYTER_PREFER_ENV_PATH="0")
     # nbgrader's extensions as install.sh sets them in TLJH's environment: here the classroom one, undone at the end
     roles(tmp, "learners")
     request.addfinalizer(lambda: roles(tmp, "everyone"))
-    repo = tmp / f"{TARGET}.git"
-    subprocess.run(["git", "clone", "--quiet", "--bare", str(ROOT), str(repo)], check=True)
-    hub = LocalHub(root=tmp / "jupyterhub", kernel_python=KERNEL_PYTHON, kit_home=kit_home(),
-                   environment=LEARNER_JUPYTER)
-    hub.state = {"tmp": tmp, "exchange": exchange, "repo": f"file://{repo}", "kit_before": tree_hashes(kit_home())}
+    # the course's checkout, as install.sh's, with its line that lets the learners' git read it (a system setting:
+    # here in a file of its own)
+    repo, git_config = tmp / TARGET, tmp / "gitconfig"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(repo)], check=True)
+    line = re.search(r"^git config --system --get-all safe.directory .*$", INSTALL_SH.read_text(), re.M).group(0)
+    subprocess.run(["bash", "-c", line], env={**os.environ, "KIT": str(repo), "GIT_CONFIG_SYSTEM": str(git_config)},
+                   check=True)
+    LEARNER_JUPYTER["GIT_CONFIG_SYSTEM"] = str(git_config)
+    hub = LocalHub(root=tmp / "jupyterhub", kernel_python=KERNEL_PYTHON, kit_home=shared_home,
+                   environment=LEARNER_JUPYTER, unix_users=UNIX_USERS)
+    hub.state = {"tmp": tmp, "exchange": exchange, "repo": f"file://{repo}", "kit_before": tree_hashes(shared_home)}
     hub.start()
     yield hub
     hub.stop()
@@ -102,7 +155,7 @@ def test_each_pulls_the_course_with_its_nbgitpuller_link(hub):
     opens = parse_qs(urlparse(link).query)["urlpath"][0].removeprefix("lab/tree/")
     for name in LEARNERS:
         assert events[name][-1]["phase"] == "finished"
-        assert (hub.root / "homes" / name / opens).is_file()  # the notebook the link opens
+        assert (hub.home(name) / opens).is_file()  # the notebook the link opens
     assert opens == f"{TARGET}/notebooks/01_pipelines.ipynb"
 
 
@@ -127,8 +180,6 @@ print("passed:", passed, "progress:", labkit.progress.progress_file())
 def test_each_runs_the_kit_in_its_own_kernel(hub):
     import textwrap
 
-    from labkit.settings import kit_home
-
     code = KIT_CODE.format(solution=textwrap.dedent(load_all()["first_steps.labels_of"].solution))
 
     def run(name):
@@ -141,20 +192,19 @@ def test_each_runs_the_kit_in_its_own_kernel(hub):
     with ThreadPoolExecutor(len(LEARNERS)) as pool:
         outputs = dict(zip(LEARNERS, pool.map(run, LEARNERS)))
     for name, out in outputs.items():
-        home = hub.root / "homes" / name
+        home = hub.home(name)
         progress = home / ".local" / "share" / "labkit" / "progress.json"
         # classroom/tljh/labkit_config.py's settings (the hub loaded the file TLJH gets), then the kit on them
-        assert f"settings: {{'LABKIT_HOME': '{kit_home()}', 'LABKIT_SOURCE': 'offline', 'HF_HUB_OFFLINE': '1'}}" in out
+        assert f"settings: {{'LABKIT_HOME': '{hub.kit_home}', 'LABKIT_SOURCE': 'offline', 'HF_HUB_OFFLINE': '1'}}" in out
         assert "doctor: 0 " in out and "0 failed" in out and "ready for the course" in out, out
         assert "label: positive" in out, out
         assert f"passed: True progress: {progress}" in out, out
         assert json.loads(progress.read_text())["exercises"]["first_steps.labels_of"]["passed"], progress.read_text()
+        assert progress.owner() == (name if UNIX_USERS else getpass.getuser())  # written by the learner's own user
 
 
 def test_the_shared_kit_home_is_unchanged(hub):
-    from labkit.settings import kit_home
-
-    assert tree_hashes(kit_home()) == hub.state["kit_before"]
+    assert tree_hashes(hub.kit_home) == hub.state["kit_before"]
 
 
 def test_a_learner_cannot_reach_another_learners_server(hub):
@@ -173,7 +223,7 @@ def nbgrader(hub, *args, cwd: Path):
 
 
 def test_a_lab_goes_out_and_comes_back_graded_through_nbgrader(hub):
-    root = hub.root / "homes" / "instructor" / "course"  # ~/course, where Formgrader looks (nbgrader_extensions.sh)
+    root = hub.home("instructor") / "course"  # ~/course, where Formgrader looks (nbgrader_extensions.sh)
     assignments = course.build([ROOT / "notebooks" / f"{LAB}.ipynb"], root, exchange=hub.state["exchange"])
     with open(root / "nbgrader_config.py", "a") as f:
         f.write("c.Execute.timeout = 120\n")
@@ -207,12 +257,39 @@ def test_a_lab_goes_out_and_comes_back_graded_through_nbgrader(hub):
     assert float(rows["ben"]["score"]) == 0.0
 
 
+CLOSED = """
+import os
+for what, path in {paths!r}.items():
+    try:
+        os.listdir(path) if what != "kit home" else open(os.path.join(path, "mine.txt"), "w")
+        print(what, "open")
+    except PermissionError:
+        print(what, "closed")
+"""
+
+
+@pytest.mark.skipif(not UNIX_USERS, reason="with one Unix user for all, nothing separates the learners but the hub")
+def test_another_learners_home_their_submission_and_the_kit_home_are_closed_to_a_learner(hub):
+    inbound = hub.state["exchange"] / "transformers-lab-kit" / "inbound"
+    paths = {"ada's home": str(hub.home("ada")), "the exchange's inbound": str(inbound), "kit home": str(hub.kit_home)}
+    token = hub.state["tokens"]["ben"]
+    kernel = hub.kernel("ben", token)
+    try:
+        out = kernel.run(CLOSED.format(paths=paths))
+    finally:
+        kernel.shutdown()
+    assert out.split("\n")[:3] == [f"{what} closed" for what in paths], out
+    assert sorted(p.owner() for p in inbound.iterdir()) == ["ada", "ben"]  # each submission its learner's own
+
+
 NBGRADER_LAB = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list"}
 
 
 def test_learners_get_the_assignment_list_and_the_instructor_formgrader_on_the_course(hub):
-    home = hub.root / "homes" / "instructor"  # with ~/course, the course the last test graded
+    home = hub.home("instructor")  # with ~/course, the course the last test graded
     roles(home, "instructor", **LEARNER_JUPYTER)  # in their own terminal on the hub
+    if UNIX_USERS:  # what the test wrote there as root becomes theirs, as if they had written it
+        subprocess.run(["chown", "-R", "instructor:instructor", str(home)], check=True)
     hub.spawn(["instructor"])
     token, ada = hub.user_token("instructor"), hub.state["tokens"]["ada"]
 

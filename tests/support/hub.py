@@ -3,8 +3,9 @@ Jupyter's websocket protocol as JupyterLab drives it: for the hub test and ``ben
 not part of the installed ``labkit``).
 
 The hub runs from the classroom environment (JupyterHub 5, nbgitpuller, nbgrader) with its own proxy
-(configurable-http-proxy from npm), the dummy authenticator and ``SimpleLocalProcessSpawner`` (every learner a
-folder under ``root/homes``, all running as this user; as root the servers need ``--allow-root``). It loads the
+(configurable-http-proxy from npm), the dummy authenticator and either ``SimpleLocalProcessSpawner`` (every learner a
+folder under ``root/homes``, all running as this user) or, with ``unix_users`` and as root, ``LocalProcessSpawner``
+(each learner a Unix user with their own home, as on TLJH). It loads the
 classroom's own settings (``classroom/tljh/labkit_config.py``, the file TLJH gets), so the test proves them. Kernels
 run the course's Python through a ``python3`` kernel spec, as one environment on TLJH would.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import secrets
 import signal
 import socket
@@ -44,9 +46,8 @@ c.JupyterHub.db_url = "sqlite:///" + {root!r} + "/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = {root!r} + "/cookie_secret"
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
-c.JupyterHub.spawner_class = "simple"
-c.SimpleLocalProcessSpawner.home_dir_template = {root!r} + "/homes/{{username}}"
-c.Spawner.cmd = [{singleuser!r}]
+{spawner}
+c.Spawner.cmd = {singleuser!r}
 c.Spawner.args = {args!r}
 c.Spawner.environment.update({environment!r})
 c.Spawner.start_timeout = c.Spawner.http_timeout = 300
@@ -55,6 +56,10 @@ c.JupyterHub.services = [{{"name": "instructor", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "instructor", "services": ["instructor"],
                             "scopes": ["admin:users", "admin:servers", "tokens", "access:servers"]}}]
 """
+SIMPLE_SPAWNER = ('c.JupyterHub.spawner_class = "simple"\n'
+                  'c.SimpleLocalProcessSpawner.home_dir_template = {root!r} + "/homes/{{username}}"')
+# As TLJH runs them: each learner's server as their own Unix user, in their home (/home/<name>)
+UNIX_SPAWNER = 'c.JupyterHub.spawner_class = "localprocess"'
 
 
 def free_port() -> int:
@@ -85,6 +90,10 @@ class LocalHub:
     hub_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     process: subprocess.Popen | None = None
     started_in: float = 0.0
+    unix_users: bool = False  # each learner a Unix user (made beforehand): LocalProcessSpawner, as root
+
+    def home(self, name: str) -> Path:
+        return Path(pwd.getpwnam(name).pw_dir) if self.unix_users else self.root / "homes" / name
 
     @property
     def url(self) -> str:
@@ -96,12 +105,19 @@ class LocalHub:
             raise FileNotFoundError(f"no proxy at {PROXY}: run `npm ci --prefix {PROXY.parents[2]}` "
                                     "(make classroom does)")
         self.root.mkdir(parents=True, exist_ok=True)
+        kernel_python, singleuser = self.kernel_python, [str(self.server_bin / "jupyterhub-singleuser")]
+        if self.unix_users:  # the learners run what they can read, under an interpreter they can run
+            kernel_python = python_for_all(kernel_python, self.root / "kernel-python")
+            singleuser = [python_for_all(str(self.server_bin / "python"), self.root / "server-python"), "-m",
+                          "jupyterhub.singleuser"]
         env = {"LABKIT_HUB_ID": self.hub_id, "LABKIT_QUIET": "1",
-               "JUPYTER_PATH": str(kernel_spec(self.root / "share", self.kernel_python))} | self.environment
+               "JUPYTER_PATH": str(kernel_spec(self.root / "share", kernel_python))} | self.environment
         (self.root / "jupyterhub_config.py").write_text(HUB_CONFIG.format(
             classroom=str(CLASSROOM_CONFIG), port=self.port, hub_port=free_port(), proxy_api_port=free_port(),
-            proxy=str(PROXY), root=str(self.root), singleuser=str(self.server_bin / "jupyterhub-singleuser"),
-            args=["--allow-root"] if os.geteuid() == 0 else [], environment=env, token=self.token))
+            proxy=str(PROXY), root=str(self.root), singleuser=singleuser,
+            spawner=UNIX_SPAWNER if self.unix_users else SIMPLE_SPAWNER.format(root=str(self.root)),
+            args=["--allow-root"] if os.geteuid() == 0 and not self.unix_users else [], environment=env,
+            token=self.token))
         env["LABKIT_HOME"] = str(self.kit_home)  # the hub's own: labkit_config.py hands it to every learner
         begin = time.monotonic()
         with open(self.root / "hub.log", "w") as log:
@@ -213,6 +229,27 @@ class LocalHub:
     def leftovers(self) -> list[str]:
         """Processes started by this hub that still run: 'pid command' each."""
         return [f"{pid} {cmd}" for pid, cmd in processes(f"LABKIT_HUB_ID={self.hub_id}")]
+
+
+def python_for_all(python: str, folder: Path) -> str:
+    """``python``'s packages under an interpreter every Unix user may run: the venvs here may stand on an interpreter
+    in a folder only root can enter (pyenv under /root). A venv of the system's Python of the same version, whose
+    site-packages adds ``python``'s (a .pth line), and whose etc/ and share/ are ``python``'s (Jupyter's settings and
+    data: server extensions, JupyterLab's files); the packages are read from where they are installed."""
+    ask = "import site, sys; print(site.getsitepackages()[0], sys.prefix, '%d.%d' % sys.version_info[:2])"
+    site_packages, prefix, version = subprocess.run([python, "-c", ask], capture_output=True, text=True,
+                                                    check=True).stdout.split()
+    system = Path(f"/usr/bin/python{version}")
+    if not system.exists():
+        raise FileNotFoundError(f"no {system}: the hub test's Unix users need the system's Python {version} "
+                                f"(apt install python{version})")
+    subprocess.run([str(system), "-m", "venv", "--without-pip", str(folder)], check=True)
+    (folder / "lib" / f"python{version}" / "site-packages" / "course.pth").write_text(
+        f"import site; site.addsitedir({site_packages!r})\n")
+    for shared in ("etc", "share"):
+        if (Path(prefix) / shared).exists():
+            (folder / shared).symlink_to(Path(prefix) / shared)
+    return str(folder / "bin" / "python")
 
 
 def processes(marker: str) -> list[tuple[int, str]]:
