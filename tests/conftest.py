@@ -43,6 +43,9 @@ def fresh_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("LABKIT_USER_DIR", str(tmp_path_factory.mktemp("learner")))
     settings.reload()
     yield
+    # the test's environment undone first (monkeypatch would undo it only after this), so what the next module's
+    # fixtures read is the run's own settings, not this test's kit home
+    monkeypatch.undo()
     settings.reload()
 
 
