@@ -1,5 +1,5 @@
 """The `labkit` command: `labkit prepare`, `labkit doctor`, `labkit models`, `labkit finetune`, `labkit progress`,
-`labkit grade`, `labkit classroom link`."""
+`labkit grade`, `labkit classroom link`, `labkit classroom collect`."""
 from __future__ import annotations
 
 import argparse
@@ -82,6 +82,20 @@ def _classroom_link(args) -> int:
     return 0
 
 
+def _classroom_collect(args) -> int:
+    from pathlib import Path
+
+    from .classroom.collect import collect
+
+    try:
+        found = collect(args.notebook, Path(args.homes), Path(args.out), folder=args.folder)
+    except ValueError as e:
+        print(f"labkit classroom collect: {e}", file=sys.stderr)
+        return 2
+    print(found.report())
+    return 0 if found.copied else 1
+
+
 @dataclass
 class RunOptions:
     quiet: bool = field(default=False, metadata={"help": "no progress bars (the default under CI)"})
@@ -141,13 +155,20 @@ def main(argv: list[str] | None = None) -> int:
                    "only; needed where the sandbox's Linux tools are missing)")
     g.set_defaults(run=_grade)
     c = sub.add_parser("classroom", help="JupyterHub helpers for instructors (docs/instructor.md)")
-    link = c.add_subparsers(dest="action", required=True).add_parser(
-        "link", help="print the nbgitpuller link that pulls the course into each learner's home")
+    actions = c.add_subparsers(dest="action", required=True)
+    link = actions.add_parser("link", help="print the nbgitpuller link that pulls the course into each learner's home")
     link.add_argument("--hub", required=True, help="the hub's public address, e.g. https://hub.example.org")
     link.add_argument("--notebook", metavar="NN", help="open this notebook (e.g. 04) instead of the course folder")
     link.add_argument("--repo", help="the course repository (default: pyproject's Repository URL)")
     link.add_argument("--branch", default="main", help="the branch to pull (default main)")
     link.set_defaults(run=_classroom_link)
+    co = actions.add_parser("collect", help="copy each learner's copy of a notebook out of the hub's homes (as root)")
+    co.add_argument("notebook", metavar="NN", help="the notebook, e.g. 02 (or 02_tokenizers)")
+    co.add_argument("--homes", default="/home", help="the learners' home folders (default /home, as on TLJH)")
+    co.add_argument("--out", default="submissions", help="where <learner>/<NN_notebook>.ipynb go (default submissions)")
+    co.add_argument("--folder", help="the course's folder in each home (default: this checkout's folder name, the "
+                    "one its `labkit classroom link --repo file://...` pulls into)")
+    co.set_defaults(run=_classroom_collect)
     sub.add_parser("progress", help="your exercises passed, per notebook (from your own progress file)"
                    ).set_defaults(run=_progress)
     # listed for `labkit --help`; main() hands its options to _finetune, whose parser reads them from Recipe

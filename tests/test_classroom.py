@@ -86,3 +86,59 @@ def test_the_sizing_rule_on_known_figures():
     assert sizing.wait_08(results) == 30 * 300 / 8
     assert sizing.z2jh_resources(results) == {"memory": {"guarantee": "0.75G", "limit": "2G"},
                                               "cpu": {"guarantee": 0.25, "limit": 2}}
+
+
+def homes_with_copies(homes: Path, folder: str) -> None:
+    """TLJH's homes: two learners who pulled the course (one ran 02), one who never did, one with a checkpoint only."""
+    for user in ("jupyter-ada", "jupyter-ben", "jupyter-chloe", "jupyter-dev"):
+        (homes / user).mkdir(parents=True)
+    for user, text in (("jupyter-ada", '{"ada": 1}'), ("jupyter-ben", '{"ben": 1}')):
+        (homes / user / folder / "notebooks").mkdir(parents=True)
+        (homes / user / folder / "notebooks" / "02_tokenizers.ipynb").write_text(text)
+    checkpoints = homes / "jupyter-dev" / folder / "notebooks" / ".ipynb_checkpoints"
+    checkpoints.mkdir(parents=True)
+    (checkpoints / "02_tokenizers-checkpoint.ipynb").write_text('{"dev": 1}')
+
+
+def test_collect_copies_each_learners_notebook_and_names_whose_is_missing(tmp_path, capsys):
+    homes, out = tmp_path / "home", tmp_path / "submissions"
+    homes_with_copies(homes, ROOT.name)  # the folder the link to this checkout pulls into
+    assert main(["classroom", "collect", "02", "--homes", str(homes), "--out", str(out)]) == 0
+    assert {str(p.relative_to(out)): p.read_text() for p in sorted(out.rglob("*.ipynb"))} == {
+        "ada/02_tokenizers.ipynb": '{"ada": 1}', "ben/02_tokenizers.ipynb": '{"ben": 1}'}
+    report = capsys.readouterr().out
+    assert "collected 02_tokenizers.ipynb from 2 learner(s)" in report
+    assert "no copy of it in the home of: chloe, dev" in report  # dev's checkpoint is not their notebook
+
+
+def test_collect_says_what_is_wrong(tmp_path, capsys):
+    homes = tmp_path / "home"
+    homes_with_copies(homes, "elsewhere")
+    assert main(["classroom", "collect", "02", "--homes", str(homes), "--out", str(tmp_path / "s")]) == 1
+    assert "collected 02_tokenizers.ipynb from 0 learner(s)" in capsys.readouterr().out  # wrong folder: nothing
+    assert main(["classroom", "collect", "02_tokenizers", "--homes", str(homes), "--out", str(tmp_path / "s"),
+                 "--folder", "elsewhere"]) == 0
+    assert main(["classroom", "collect", "99", "--homes", str(homes)]) == 2
+    assert "no notebook '99' in the course" in capsys.readouterr().err
+    assert main(["classroom", "collect", "02", "--homes", str(tmp_path / "nowhere")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
+def test_collect_names_the_homes_it_may_not_read(tmp_path, monkeypatch):
+    """Homes are closed to other users (TLJH: chmod o-rwx); this runs as root in CI, which reads them all, so the
+    refusal is the one the operating system raises for anyone else."""
+    from labkit.classroom import collect
+
+    homes = tmp_path / "home"
+    homes_with_copies(homes, ROOT.name)
+    real = Path.is_file
+
+    def refused(path):
+        if "jupyter-ben" in str(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "is_file", refused)
+    found = collect.collect("02", homes, tmp_path / "s")
+    assert sorted(found.copied) == ["ada"] and found.unreadable == ["ben"]
+    assert "could not read the home of: ben (run as root: sudo)" in found.report()

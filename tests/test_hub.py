@@ -306,6 +306,16 @@ def test_learners_get_the_assignment_list_and_the_instructor_formgrader_on_the_c
     assert rows == [(LAB, 2, 1.5, 3.0)]  # ada's full marks and ben's zero, from the gradebook in ~/course
 
 
+def test_the_instructor_collects_each_learners_copy_of_a_notebook(hub, tmp_path):
+    from labkit.classroom.collect import collect
+
+    found = collect("01", hub.home("ada").parent, tmp_path / "submissions", folder=TARGET)  # `labkit classroom collect`
+    assert sorted(found.copied) == LEARNERS and not found.unreadable, found.report()
+    assert "instructor" in found.missing  # a home without the course
+    course = (ROOT / "notebooks" / "01_pipelines.ipynb").read_bytes()
+    assert all(p.read_bytes() == course and p.parent.name == name for name, p in found.copied.items())
+
+
 def test_everything_stops_with_no_process_left_behind(hub):
     hub.stop()
     deadline = time.monotonic() + 20
