@@ -12,6 +12,7 @@ from test_notebooks_in_browser import NOTEBOOKS, tagged_raising
 import labkit
 from labkit import background, environment
 from labkit.prepare import prepare, start_background
+from labkit.settings import settings
 
 
 def test_run_all_while_the_classifier_trains_behind_jupyterlab(browser, home_training_sentiment, tmp_path,
@@ -42,4 +43,6 @@ def test_run_all_while_the_classifier_trains_behind_jupyterlab(browser, home_tra
         context.close()
     assert prepare(quiet=True, log=lambda line: None)["sentiment"] == "ready"
     metrics = json.loads((Path(labkit.checkpoint("sentiment")) / "metrics.json").read_text())
-    assert metrics["accuracy"] >= 0.75
+    # the background test's build (tests/conftest.py's BACKGROUND_TWEETS; the full recipe's accuracy is
+    # test_offline_models')
+    assert metrics["train_examples"] == settings().sentiment_tweets and metrics["accuracy"] >= 0.70
