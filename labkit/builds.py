@@ -23,7 +23,6 @@ from .training import Recipe
 SENTIMENT_RECIPE = Recipe(epochs=1, train_size=6000, group_by_length=True, freeze_embeddings=True, select_best=False)
 
 
-
 def sentiment_recipe() -> Recipe:
     """SENTIMENT_RECIPE, on ``$LABKIT_SENTIMENT_TWEETS`` training tweets when that is set (the background test's
     quicker build): the manifest and the model card record the number, so the default build replaces it."""
