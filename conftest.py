@@ -52,10 +52,10 @@ def pytest_collection_modifyitems(config, items):
     nbval run of 00 and 01 is their comparison, and their own runs are deselected."""
     if not any(item.nodeid.endswith(BACKGROUND_TEST) for item in items):
         return
-    repeated = [item for item in items if item.path.name in BACKGROUND_NOTEBOOKS and item.path.suffix == ".ipynb"]
+    repeated = [item for item in items if item.path.name in BACKGROUND_NOTEBOOKS]
     if repeated:
         config.hook.pytest_deselected(items=repeated)
-        items[:] = [item for item in items if item not in repeated]
+        items[:] = [item for item in items if item.path.name not in BACKGROUND_NOTEBOOKS]
 
 
 _seconds: dict[str, dict[str, float]] = {"files": {}, "tests": {}}

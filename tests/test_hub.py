@@ -42,7 +42,6 @@ TARGET = "transformers-lab"  # the course's checkout, as install.sh's /srv/trans
 INSTALL_SH = ROOT / "classroom" / "tljh" / "install.sh"
 KERNEL_PYTHON = os.environ.get("LABKIT_KERNEL_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
 LAB = "02_tokenizers"  # the nbgrader lab: its exercises run in seconds
-LEARNER_JUPYTER: dict[str, str] = {}  # Jupyter's settings in every server's environment (the hub fixture's)
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
@@ -120,7 +119,7 @@ def hub(tmp_path_factory, request):
         + ("" if UNIX_USERS else 'c.CourseDirectory.student_id = os.environ["JUPYTERHUB_USER"]\n'))
     # Jupyter reads a virtualenv's settings before the user's when the user owns it, as this one test user owns every
     # environment here; on TLJH root owns /opt/tljh/user, so a learner's own ~/.jupyter comes first
-    LEARNER_JUPYTER.update(JUPYTER_CONFIG_PATH=str(learner_config), JUPYTER_PREFER_ENV_PATH="0")
+    environment = {"JUPYTER_CONFIG_PATH": str(learner_config), "JUPYTER_PREFER_ENV_PATH": "0"}
     # nbgrader's extensions as install.sh sets them in TLJH's environment: here the classroom one, undone at the end
     roles(tmp, "learners")
     request.addfinalizer(lambda: roles(tmp, "everyone"))
@@ -131,9 +130,9 @@ def hub(tmp_path_factory, request):
     line = re.search(r"^git config --system --get-all safe.directory .*$", INSTALL_SH.read_text(), re.M).group(0)
     subprocess.run(["bash", "-c", line], env={**os.environ, "KIT": str(repo), "GIT_CONFIG_SYSTEM": str(git_config)},
                    check=True)
-    LEARNER_JUPYTER["GIT_CONFIG_SYSTEM"] = str(git_config)
+    environment["GIT_CONFIG_SYSTEM"] = str(git_config)
     hub = LocalHub(root=tmp / "jupyterhub", kernel_python=KERNEL_PYTHON, kit_home=shared_home,
-                   environment=LEARNER_JUPYTER, unix_users=UNIX_USERS)
+                   environment=environment, unix_users=UNIX_USERS)
     hub.state = {"tmp": tmp, "exchange": exchange, "repo": f"file://{repo}", "kit_before": tree_hashes(shared_home)}
     hub.start()
     yield hub
@@ -287,7 +286,7 @@ NBGRADER_LAB = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assign
 
 def test_learners_get_the_assignment_list_and_the_instructor_formgrader_on_the_course(hub):
     home = hub.home("instructor")  # with ~/course, the course the last test graded
-    roles(home, "instructor", **LEARNER_JUPYTER)  # in their own terminal on the hub
+    roles(home, "instructor", **hub.environment)  # in their own terminal on the hub: every server's environment
     if UNIX_USERS:  # what the test wrote there as root becomes theirs, as if they had written it
         subprocess.run(["chown", "-R", "instructor:instructor", str(home)], check=True)
     hub.spawn(["instructor"])
