@@ -17,7 +17,7 @@ the plain `transformers` API. Notebooks use one style, ``import labkit`` and the
     labkit.check("tokenization.count_tokens", answer)  # exercises (labkit/exercises/): a verdict and a nudge
     labkit.hint("tokenization.count_tokens"), labkit.solution(...)  # the next hint; the reference answer
     labkit.progress.report()                      # the learner's exercises passed, per notebook
-    labkit.doctor(), labkit.free_memory()
+    labkit.doctor(), labkit.free_memory(), labkit.peak_memory_gib(), labkit.lean_allocator()  # memory chores
     labkit.background.live_status()               # what `labkit prepare` is still building behind JupyterLab
 
 Every name above is public and documented; nothing starting with ``_`` is for notebooks. Heavy libraries (torch,
@@ -30,7 +30,7 @@ __version__ = "0.1.0"
 
 # name -> the module that defines it (imported on first use)
 _FUNCTIONS = {
-    "setup": "notebook", "free_memory": "notebook",
+    "setup": "notebook", "free_memory": "notebook", "peak_memory_gib": "notebook", "lean_allocator": "notebook",
     "checkpoint": "checkpoints", "catalogue": "checkpoints", "using_hub": "checkpoints", "model_source": "checkpoints",
     "MissingAssetError": "assets", "UnknownRoleError": "assets",
     "kit_home": "settings",

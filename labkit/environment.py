@@ -24,6 +24,7 @@ PACKAGES = [
     ("tokenizers", "tokenizers", "fast tokenizers"),
     ("accelerate", "accelerate", "Trainer and device placement"),
     ("peft", "peft", "LoRA adapters"),
+    ("trl", "trl", "SFTTrainer and DPOTrainer"),
     ("gguf", "gguf", "reading the SmolLM2 GGUF file"),
     ("matplotlib", "matplotlib", "figures"),
     ("ipywidgets", "ipywidgets", "interactive widgets"),

@@ -10,7 +10,7 @@ import warnings
 DRIFT = (DeprecationWarning, FutureWarning)
 # In a kernel, the code a warning is attributed to: the notebook, the kit, or the course's libraries (a kernel's own
 # machinery may warn about its own internals, which no notebook can change).
-COURSE_CODE = r"(__main__|labkit|transformers|datasets|tokenizers|accelerate|peft|torch|huggingface_hub|safetensors|onnx|onnxruntime|onnxscript|onnx_ir|langchain_core)(\..*)?"
+COURSE_CODE = r"(__main__|labkit|transformers|datasets|tokenizers|accelerate|peft|trl|torch|huggingface_hub|safetensors|onnx|onnxruntime|onnxscript|onnx_ir|langchain_core)(\..*)?"
 
 # (category, message regex, why it is not ours to fix). Messages without ':' (pytest splits its filters on it).
 ALLOWED: list[tuple[type[Warning], str, str]] = [

@@ -511,6 +511,36 @@ WRONG = {
                     (lambda: lora_config(use_dora=True), "DoRA"),
                     (lambda: lora_config(init_lora_weights=False), "starts B at zero"),
                     (lambda: lora_config(modules_to_save=["lm_head"]), "lm_head would train in full")],
+    "chat.reply_prompt": [(lambda tok, m: tok.apply_chat_template(m, tokenize=False), "nothing tells the model"),
+                          (lambda tok, m: tok.apply_chat_template(m, add_generation_prompt=True), "a string"),
+                          (lambda tok, m: tok.apply_chat_template(m, tokenize=False) + "<|im_start|>assistant\n",
+                           "let the tokenizer's template"),
+                          (lambda tok, m: tok.apply_chat_template(m, tokenize=False, continue_final_message=True),
+                           "left open"),
+                          (lambda tok, m: "".join(f"<|im_start|>{x['role']}\n{x['content']}<|im_end|>\n" for x in m)
+                           + "<|im_start|>assistant\n", "not the text"),
+                          (lambda tok, m: "\n".join(x["content"] for x in m), "not the text"),
+                          (lambda tok, m: tok.apply_chat_template(m, tokenize=False) + (
+                              "<|start_header_id|>assistant<|end_header_id|>\n\n" if "<|eot_id|>" in
+                              tok.chat_template else "<|im_start|>assistant\n"), "let the tokenizer's template")],
+    "chat.completion_labels": [(lambda p, c: (p + c, p + c), "train the prompt too"),
+                               (lambda p, c: (p + c, [0] * len(p) + c), "0 is a real token id"),
+                               (lambda p, c: (p + c, [-100] * (len(p) + len(c))), "nothing would be learned"),
+                               (lambda p, c: (p + c, [-100] * len(p) + c[1:] + [-100]), "shifted by hand"),
+                               (lambda p, c: (c, c), "whole example"),
+                               (lambda p, c: (p + c, [-100] * (len(p) - 1) + c), "one label per input"),
+                               (lambda p, c: (p + c, [-100] * len(p) + c, len(p)), "a pair"),
+                               (lambda p, c: (p + c, [-100] * (len(p) - 1) + p[-1:] + c), "not all left out"),
+                               (lambda p, c: (p + c, [x if x in c else -100 for x in p + c]), "by where they are"),
+                               (lambda p, c: (p + c, [-100] * (len(p) - 3) + p[-3:] + c), "not all left out")],
+    "chat.dpo_loss": [(lambda c, r, rc, rr, b: -F.logsigmoid(b * ((r - rr) - (c - rc))).mean(), "swapped"),
+                      (lambda c, r, rc, rr, b: -F.logsigmoid(b * (c - r)).mean(), "reference model is missing"),
+                      (lambda c, r, rc, rr, b: -F.logsigmoid((c - rc) - (r - rr)).mean(), "beta is missing"),
+                      (lambda c, r, rc, rr, b: -F.logsigmoid(b * ((c - rc) - (r - rr))).sum(), "sum"),
+                      (lambda c, r, rc, rr, b: F.logsigmoid(b * ((c - rc) - (r - rr))).mean(), "the sign"),
+                      (lambda c, r, rc, rr, b: -F.logsigmoid(b * ((c - rc) - (r - rr))), "one number"),
+                      (lambda c, r, rc, rr, b: -torch.sigmoid(b * ((c - rc) - (r - rr))).log().mean() + 0.01,
+                       "not DPO's loss")],
 }
 
 
@@ -571,6 +601,13 @@ def reference(name):
 
 # id -> right answers written another way than the reference, which the check must accept too
 RIGHT = {
+    "chat.reply_prompt": [lambda tok, m: tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True,
+                                                                 continue_final_message=False),
+                          lambda tok, m: tok.decode(tok.apply_chat_template(m, add_generation_prompt=True)["input_ids"])],
+    "chat.completion_labels": [lambda p, c: (p + c, [-100 for _ in p] + c), lambda p, c: [p + c, [-100] * len(p) + c],
+                               lambda p, c: tuple(__import__("numpy").array(x) for x in (p + c, [-100] * len(p) + c))],
+    "chat.dpo_loss": [lambda c, r, rc, rr, b: F.softplus(-b * ((c - r) - (rc - rr))).mean(),
+                      lambda c, r, rc, rr, b: float(-torch.log(torch.sigmoid(b * ((c - rc) - (r - rr)))).mean())],
     "decoding.top_k_1": [__import__("numpy").True_, torch.tensor(True)],
     "decoding.sampling_config": [generation_config(do_sample=True, temperature=0.7, top_p=0.9, max_new_tokens=30,
                                                    top_k=0),

@@ -150,10 +150,10 @@ def exercise_cells():
 
 def test_every_notebook_has_three_exercises_one_on_the_librarys_own_api():
     """At least three exercises per notebook, each in the notebook of its topic, and one whose reference answer
-    is transformers, datasets or peft code (not arithmetic or a value printed earlier)."""
+    is transformers, datasets or peft code (a tokenizer's chat template included) (not arithmetic or a value printed earlier)."""
     exercises = labkit.exercises.load_all()
     library_code = re.compile(r"from (transformers|datasets|peft) import|tokenizer\(|\.generate\(|\.train_test_split\(|"
-                              r"\.to\(model\.device\)")
+                              r"\.to\(model\.device\)|\.apply_chat_template\(")
     by_notebook = {}
     for notebook, name, answer, source in exercise_cells():
         ex = exercises[name]

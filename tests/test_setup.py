@@ -108,3 +108,34 @@ def test_a_drift_warning_fails_a_library_test():
     for category in (DeprecationWarning, FutureWarning):
         with pytest.raises(category):
             warnings.warn("an API that will go away", category)
+
+
+MEMORY_PROBE = r"""
+import sys, threading
+from labkit.notebook import lean_allocator, peak_memory_gib
+if sys.argv[1] == "lean":
+    lean_allocator()
+def churn():  # what a training step does: blocks of a few MiB, freed in another order than they came
+    kept = []
+    for i in range(400):
+        kept.append(bytearray(3 * 2**20 + i * 4096))
+        if len(kept) > 40:
+            kept.pop(len(kept) // 2)
+threads = [threading.Thread(target=churn) for _ in range(4)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+held = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**30  # resident now, every block freed
+print(held, peak_memory_gib())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator settings")
+def test_the_lean_allocator_gives_freed_blocks_back_and_the_peak_is_measured():
+    def run(mode):
+        out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, mode], capture_output=True, text=True, check=True)
+        return [float(x) for x in out.stdout.split()]
+
+    (held, peak), (lean_held, lean_peak) = run("default"), run("lean")
+    assert 4 * 41 * 3 / 1024 <= peak < 2 and 4 * 41 * 3 / 1024 <= lean_peak < 2  # ~41 blocks of 3 MiB per thread
+    assert peak >= held and lean_peak >= lean_held
+    assert lean_held < held / 2, (lean_held, held)  # glibc's defaults keep freed blocks in its arenas

@@ -73,11 +73,11 @@ def bars(values: dict, title: str, ylabel: str, annotate: str = "{:,.0f}", width
     return fig
 
 
-def bar_panels(panels: dict, title: str, ylabel: str, annotate: str = "{:,.1f}"):
-    """One bar chart per panel, side by side, each on its own scale: {panel: {name: value}} (for example the time
-    per call of several runtimes at batch 1 and at batch 32)."""
+def bar_panels(panels: dict, title: str, ylabel: str, annotate: str = "{:,.1f}", share_y: bool = False):
+    """One bar chart per panel, side by side: {panel: {name: value}} (for example the time per call of several
+    runtimes at batch 1 and at batch 32), each on its own scale, or on one scale with ``share_y``."""
     plt = _plt()
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False, sharey=share_y)
     colours = ("#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
     for ax, (panel, values) in zip(axes[0], panels.items()):
         names, heights = list(values), list(values.values())

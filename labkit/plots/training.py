@@ -42,6 +42,7 @@ def training_curves(log_history: list[dict], title: str = "Training"):
         if train:
             ax.plot(*zip(*train), marker=".", label="training loss")
         ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
         ax.set_title(f"{title}: training loss")
         fig.tight_layout()
         return fig
