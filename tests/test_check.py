@@ -520,6 +520,8 @@ WRONG = {
                           (lambda tok, m: "".join(f"<|im_start|>{x['role']}\n{x['content']}<|im_end|>\n" for x in m)
                            + "<|im_start|>assistant\n", "not the text"),
                           (lambda tok, m: "\n".join(x["content"] for x in m), "not the text"),
+                          (lambda tok, m: tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True).strip(),
+                           "just short"),
                           (lambda tok, m: tok.apply_chat_template(m, tokenize=False) + (
                               "<|start_header_id|>assistant<|end_header_id|>\n\n" if "<|eot_id|>" in
                               tok.chat_template else "<|im_start|>assistant\n"), "let the tokenizer's template")],

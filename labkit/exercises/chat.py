@@ -74,6 +74,9 @@ def _reply_prompt(reply_prompt):
             if "<|im_start|>" in got and "<|im_start|>" not in expected:
                 raise Wrong("that is SmolLM2's format; this tokenizer's model was trained on another one: use the "
                             "tokenizer's own template")
+            if got == expected.rstrip():
+                raise Wrong("the text stops just short of the template's: keep the whole opening of the assistant's "
+                            "turn, its newline too, or the model starts its reply with one")
             if expected.startswith(got):
                 raise Wrong("the text stops inside the conversation: the last message's turn is left open, or the "
                             "assistant's turn is not opened")
