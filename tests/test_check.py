@@ -534,6 +534,8 @@ WRONG = {
                                (lambda p, c: (p + c, [-100] * len(p) + c, len(p)), "a pair"),
                                (lambda p, c: (p + c, [-100] * (len(p) - 1) + p[-1:] + c), "not all left out"),
                                (lambda p, c: (p + c, [x if x in c else -100 for x in p + c]), "by where they are"),
+                               (lambda p, c: (p + c, [-100] * (p + c).index(c[0]) + (p + c)[(p + c).index(c[0]):]),
+                                "not all left out"),
                                (lambda p, c: (p + c, [-100] * (len(p) - 3) + p[-3:] + c), "not all left out")],
     "chat.dpo_loss": [(lambda c, r, rc, rr, b: -F.logsigmoid(b * ((r - rr) - (c - rc))).mean(), "swapped"),
                       (lambda c, r, rc, rr, b: -F.logsigmoid(b * (c - r)).mean(), "reference model is missing"),

@@ -108,6 +108,7 @@ def _completion_labels(completion_labels):
     for prompt_length, completion_length in ((7, 4), (rng.randint(3, 12), rng.randint(2, 6))):
         prompt = [rng.randint(5, 40_000) for _ in range(prompt_length - 2)] + end_of_turn
         completion = [rng.randint(5, 40_000) for _ in range(completion_length - 2)] + end_of_turn
+        prompt[rng.randrange(prompt_length - 2)] = completion[0]  # the completion's tokens occur in prompts too
         got = completion_labels(list(prompt), list(completion))
         if isinstance(got, (str, bytes, dict)) or not hasattr(got, "__len__") or len(got) != 2:
             raise Wrong("return a pair: (input_ids, labels)")
