@@ -522,6 +522,8 @@ WRONG = {
                           (lambda tok, m: "\n".join(x["content"] for x in m), "not the text"),
                           (lambda tok, m: tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True).strip(),
                            "just short"),
+                          (lambda tok, m: __import__("jinja2").Template(tok.chat_template).render(
+                              messages=m, add_generation_prompt=True), "not the text"),
                           (lambda tok, m: tok.apply_chat_template(m, tokenize=False) + (
                               "<|start_header_id|>assistant<|end_header_id|>\n\n" if "<|eot_id|>" in
                               tok.chat_template else "<|im_start|>assistant\n"), "let the tokenizer's template")],

@@ -24,11 +24,12 @@ def _retemplated(template: str):
 
 
 def _unseen_template() -> str:
-    """A chat format with markers drawn afresh at each check: no answer can have them typed in."""
+    """A chat format with markers drawn afresh at each check (no answer can have them typed in), opened with the
+    tokenizer's bos_token as many templates are."""
     import random
 
     turn, end = f"<turn{random.randint(100, 999)}>", f"<end{random.randint(100, 999)}>"
-    return (f"{{% for message in messages %}}{{{{ '{turn}' + message['role'] + ': ' + message['content'] + '{end}' }}}}"
+    return (f"{{{{ bos_token }}}}{{% for message in messages %}}{{{{ '{turn}' + message['role'] + ': ' + message['content'] + '{end}' }}}}"
             f"{{% endfor %}}{{% if add_generation_prompt %}}{{{{ '{turn}assistant: ' }}}}{{% endif %}}")
 
 
