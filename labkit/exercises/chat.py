@@ -162,8 +162,12 @@ def _dpo_loss(dpo_loss):
     generator = torch.Generator().manual_seed(11)
     for beta in (0.1, 0.5):
         chosen, rejected, ref_chosen, ref_rejected = (-20 * torch.rand(6, generator=generator) - 1 for _ in range(4))
-        got = dpo_loss(chosen.clone(), rejected.clone(), ref_chosen.clone(), ref_rejected.clone(), beta)
-        got = torch.as_tensor(got, dtype=torch.float32)
+        trained = chosen.clone().requires_grad_(), rejected.clone().requires_grad_()  # the model's: trained
+        got = dpo_loss(*trained, ref_chosen.clone(), ref_rejected.clone(), beta)
+        if not (isinstance(got, torch.Tensor) and got.requires_grad):
+            raise Wrong("return the loss as a tensor that training can backpropagate through: compute it with torch "
+                        "on the tensors given, without float(), .item() or NumPy")
+        got = got.detach().float()
         if got.numel() != 1:
             raise Wrong(f"return one number, the mean over the pairs, not a tensor of shape {tuple(got.shape)}")
 
