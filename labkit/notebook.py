@@ -84,14 +84,21 @@ def setup(seed: int = 0, quiet: bool | None = None, source: str | None = None, s
 def free_memory() -> None:
     """Collect garbage and hand freed memory back to the operating system (glibc keeps it otherwise), so that
     one notebook can train several models in turn within a small memory limit such as Binder's."""
-    import ctypes
     import gc
 
     gc.collect()
+    if libc := _glibc():  # elsewhere (macOS, Windows): the collector alone
+        libc.malloc_trim(0)
+
+
+def _glibc():
+    """The C library when it is glibc (Linux), else None."""
+    import ctypes
+
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:  # not glibc (macOS, Windows): the collector alone
-        pass
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
 
 
 def peak_memory_gib() -> float:
@@ -112,11 +119,7 @@ def lean_allocator() -> None:
     """For a kernel that trains several models in turn within Binder's 1.5 GB (glibc, Linux): blocks of 1 MiB and more
     come from the operating system and go back to it when freed, and threads share at most two malloc arenas, so
     freed tensors do not stay counted in the kernel's memory. Costs a few percent of speed; elsewhere it does nothing."""
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc
+    if not (libc := _glibc()):
         return
     libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD: fixed, so glibc no longer raises it as big blocks are freed
     libc.mallopt(-8, 2)  # M_ARENA_MAX

@@ -13,12 +13,10 @@ LLAMA3_STYLE = ("{{ '<|begin_of_text|>' }}{% for message in messages %}{{ '<|sta
 
 
 def _retemplated(template: str):
-    """SmolLM2's tokenizer with another chat template: the same vocabulary, another chat format."""
-    from transformers import AutoTokenizer
+    """A copy of SmolLM2's (loaded once) tokenizer with another chat template: the same vocabulary, another format."""
+    import copy
 
-    from ..checkpoints import checkpoint
-
-    tokenizer = AutoTokenizer.from_pretrained(checkpoint("causal-lm"))
+    tokenizer = copy.deepcopy(tokenizer_for("causal-lm"))
     tokenizer.chat_template = template
     return tokenizer
 
@@ -29,8 +27,8 @@ def _unseen_template() -> str:
     import random
 
     turn, end = f"<turn{random.randint(100, 999)}>", f"<end{random.randint(100, 999)}>"
-    return (f"{{{{ bos_token }}}}{{% for message in messages %}}{{{{ '{turn}' + message['role'] + ': ' + message['content'] + '{end}' }}}}"
-            f"{{% endfor %}}{{% if add_generation_prompt %}}{{{{ '{turn}assistant: ' }}}}{{% endif %}}")
+    return (f"{{{{ bos_token }}}}{{% for message in messages %}}"
+            f"{{{{ '{turn}' + message['role'] + ': ' + message['content'] + '{end}' }}}}{{% endfor %}}{{% if add_generation_prompt %}}{{{{ '{turn}assistant: ' }}}}{{% endif %}}")
 
 
 CONVERSATIONS = (
