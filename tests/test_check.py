@@ -551,6 +551,95 @@ WRONG = {
 }
 
 
+import numpy as np  # noqa: E402  (notebook 12's answers)
+
+
+def _ppl(tok, text):
+    return tok(text, return_tensors="pt", add_special_tokens=False).input_ids
+
+
+def _loss(model, ids, labels):
+    with torch.no_grad():
+        return model(ids, labels=labels).loss
+
+
+def _bootstrap(a, b, n, seed, *, paired=True, q=(2.5, 97.5), replace=True):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    rng = np.random.default_rng(seed)
+    if not replace:
+        rows = np.stack([rng.permutation(len(a)) for _ in range(n)])
+        return tuple(np.percentile(a[rows].mean(1) - b[rows].mean(1), q))
+    rows = rng.integers(0, len(a), size=(n, len(a)))
+    other = rows if paired else rng.integers(0, len(a), size=(n, len(a)))
+    return tuple(np.percentile(a[rows].mean(1) - b[other].mean(1), q))
+
+
+def _ece(probs, labels, n_bins, *, true_class=False, weighted=True, drop_certain=False, signed=False):
+    probs, labels = np.asarray(probs), np.asarray(labels)
+    confidence = probs[np.arange(len(labels)), labels] if true_class else probs.max(1)
+    correct = probs.argmax(1) == labels
+    bins = (confidence * n_bins).astype(int) if drop_certain else np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    gaps = [((bins == b).mean(), correct[bins == b].mean() - confidence[bins == b].mean())
+            for b in range(n_bins) if (bins == b).any()]
+    if not weighted:
+        return float(np.mean([abs(g) for _, g in gaps]))
+    return float(sum(w * (g if signed else abs(g)) for w, g in gaps))
+
+
+def _flip(predict, texts, swaps, *, substrings=False, sequential=False, all_texts=False, case=False, count=False):
+    def counterfactual(text):
+        if substrings:
+            for word, other in swaps.items():
+                text = text.replace(word, other)
+            return text
+        if sequential:
+            for word, other in swaps.items():
+                text = re.sub(rf"\b{word}\b", other, text, flags=re.I)
+            return text
+        pattern = re.compile(r"\b(" + "|".join(swaps) + r")\b", 0 if case else re.I)
+        return pattern.sub(lambda m: (lambda w: w[0].upper() + w[1:] if m.group(0)[0].isupper() else w)(
+            swaps[m.group(0).lower()]), text)
+    pairs = [(t, counterfactual(t)) for t in texts]
+    kept = pairs if all_texts else [(a, b) for a, b in pairs if a != b]
+    flips = sum(x != y for x, y in zip(predict([a for a, _ in kept]), predict([b for _, b in kept])))
+    return flips if count else flips / len(kept)
+
+
+WRONG_EVALUATION = {
+    "evaluation.perplexity": [(lambda m, t, s: float(_loss(m, _ppl(t, s), _ppl(t, s))), "that is the loss"),
+                              (lambda m, t, s: float(2 ** _loss(m, _ppl(t, s), _ppl(t, s))), "not a power of 2"),
+                              (lambda m, t, s: float(torch.exp(_loss(m, _ppl(t, s)[:, :-1], _ppl(t, s)[:, 1:]))),
+                               "shifted twice"),
+                              (lambda m, t, s: float(torch.exp(_loss(m, _ppl(t, s), _ppl(t, s)) * _ppl(t, s).size(1))),
+                               "summed")],
+    "evaluation.paired_interval": [(lambda a, b, n, s: _bootstrap(a, b, n, s, paired=False), "resampled separately"),
+                                   (lambda a, b, n, s: _bootstrap(a, b, n, s, q=(5, 95)), "too narrow"),
+                                   (lambda a, b, n, s: _bootstrap(b, a, n, s), "B minus A"),
+                                   (lambda a, b, n, s: _bootstrap(a, b, n, s, replace=False), "with replacement"),
+                                   (lambda a, b, n, s: _bootstrap(a, b, n, s)[::-1], "lower end first")],
+    "evaluation.ece": [(lambda p, y, n: _ece(p, y, n, true_class=True), "not of the true one"),
+                       (lambda p, y, n: _ece(p, y, n, weighted=False), "weighted by its share"),
+                       (lambda p, y, n: _ece(p, y, n, drop_certain=True), "confidence 1.0"),
+                       (lambda p, y, n: _ece(p, y, n, signed=True), "absolute gap"),
+                       (lambda p, y, n: _ece(p, y, 1), "bin by bin")],
+    "evaluation.flip_rate": [(lambda f, t, s: _flip(f, t, s, substrings=True), "whole words only"),
+                             (lambda f, t, s: _flip(f, t, s, sequential=True), "all in one pass"),
+                             (lambda f, t, s: _flip(f, t, s, case=True), "case ignored"),
+                             (lambda f, t, s: _flip(f, t, s, all_texts=True), "only real pairs count"),
+                             (lambda f, t, s: _flip(f, t, s, count=True), "not their count")],
+}
+RIGHT_EVALUATION = {
+    "evaluation.perplexity": [lambda m, t, s: torch.exp(m(**t(s, return_tensors="pt", add_special_tokens=False),
+                                                          labels=_ppl(t, s)).loss.detach()),
+                              lambda m, t, s: np.exp(_loss(m, _ppl(t, s), _ppl(t, s)).item())],
+    "evaluation.paired_interval": [lambda a, b, n, s: list(_bootstrap(a, b, n, s)),
+                                   lambda a, b, n, s: np.array(_bootstrap(np.array(a, bool), np.array(b, bool), n, s))],
+    "evaluation.ece": [lambda p, y, n: torch.tensor(_ece(p, y, n)), lambda p, y, n: np.float32(_ece(p, y, n))],
+    "evaluation.flip_rate": [lambda f, t, s: np.float64(_flip(f, t, s))],
+}
+WRONG.update(WRONG_EVALUATION)
+
+
 BERT_INPUTS = ("input_ids", "token_type_ids", "attention_mask")
 
 
@@ -705,6 +794,9 @@ RIGHT = {
                     lambda: lora_config(target_modules=["self_attn.q_proj", "self_attn.v_proj"]),
                     lambda: lora_config(target_modules=None)],
 }
+
+
+RIGHT.update(RIGHT_EVALUATION)
 
 
 @pytest.mark.parametrize("name", sorted(RIGHT))

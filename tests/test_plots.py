@@ -112,3 +112,22 @@ def test_lora_matrices_are_drawn_to_scale_with_their_sizes():
     assert "5.6% of W's size" in ax.get_title()  # 8 * (576 + 192) / (576 * 192)
     with pytest.raises(ValueError, match="rank=0"):
         plots.lora_matrices("q_proj", 576, 576, 0)
+
+
+def test_intervals_draw_each_estimate_inside_its_interval():
+    fig = plots.intervals({"a": (0.7, 0.65, 0.75), "b": (0.5, 0.4, 0.55)})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert [t.get_text() for t in ax.texts] == ["0.700\n[0.650, 0.750]", "0.500\n[0.400, 0.550]"]
+    with pytest.raises(ValueError, match="outside its interval"):
+        plots.intervals({"a": (0.9, 0.65, 0.75)})
+
+
+def test_reliability_diagrams_bar_heights_are_each_bins_accuracy():
+    # two bins of confidence: 0.55 (half right) and 0.95 (all right)
+    logits = np.log([[0.55, 0.45], [0.55, 0.45], [0.95, 0.05], [0.95, 0.05]])
+    fig = plots.reliability_diagrams({"x": logits, "y": logits * 2}, [0, 1, 0, 0], n_bins=10)
+    assert len(fig.axes) == 2 and fig.axes[0].get_title() == "x"
+    bars = sorted((round(p.get_x(), 2), round(p.get_height(), 2)) for p in fig.axes[0].patches)
+    assert bars == [(0.5, 0.5), (0.9, 1.0)]
+    assert [t.get_text() for t in fig.axes[0].texts] == ["50%", "50%"]

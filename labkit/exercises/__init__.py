@@ -31,7 +31,7 @@ TOPICS = {"first_steps": "00_setup_check", "pipelines": "01_pipelines", "tokeniz
           "models": "03_models_and_heads", "generation": "04_generation_loop", "decoding": "05_decoding_explorer",
           "attention": "06_attention", "data": "07_datasets", "finetuning": "08_finetuning",
           "deployment": "09_deployment", "lora": "10_lora",
-          "chat": "11_chat_and_sft"}
+          "chat": "11_chat_and_sft", "evaluation": "12_evaluation"}
 
 
 class Wrong(Exception):
