@@ -25,7 +25,6 @@ PACKAGES = [
     ("accelerate", "accelerate", "Trainer and device placement"),
     ("peft", "peft", "LoRA adapters"),
     ("trl", "trl", "SFTTrainer and DPOTrainer"),
-    ("lm_eval", "lm-eval", "the evaluation harness (notebook 12)"),
     ("gguf", "gguf", "reading the SmolLM2 GGUF file"),
     ("matplotlib", "matplotlib", "figures"),
     ("ipywidgets", "ipywidgets", "interactive widgets"),

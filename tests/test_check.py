@@ -563,9 +563,12 @@ def _loss(model, ids, labels):
         return model(ids, labels=labels).loss
 
 
-def _bootstrap(a, b, n, seed, *, paired=True, q=(2.5, 97.5), replace=True):
+def _bootstrap(a, b, n, seed, *, paired=True, q=(2.5, 97.5), replace=True, rows_of=None):
     a, b = np.asarray(a, float), np.asarray(b, float)
     rng = np.random.default_rng(seed)
+    if rows_of:  # resamples of n_resamples examples, not of the test set's size
+        rows = rng.integers(0, len(a), size=(n, rows_of))
+        return tuple(np.percentile(a[rows].mean(1) - b[rows].mean(1), q))
     if not replace:
         rows = np.stack([rng.permutation(len(a)) for _ in range(n)])
         return tuple(np.percentile(a[rows].mean(1) - b[rows].mean(1), q))
@@ -610,13 +613,17 @@ WRONG_EVALUATION = {
                               (lambda m, t, s: float(2 ** _loss(m, _ppl(t, s), _ppl(t, s))), "not a power of 2"),
                               (lambda m, t, s: float(torch.exp(_loss(m, _ppl(t, s)[:, :-1], _ppl(t, s)[:, 1:]))),
                                "shifted twice"),
+                              (lambda m, t, s: float(torch.nn.functional.cross_entropy(
+                                  m(_ppl(t, s)).logits[0, :-1].detach(), _ppl(t, s)[0, 1:]).exp()), "call it with labels"),
                               (lambda m, t, s: float(torch.exp(_loss(m, _ppl(t, s), _ppl(t, s)) * _ppl(t, s).size(1))),
                                "summed")],
     "evaluation.paired_interval": [(lambda a, b, n, s: _bootstrap(a, b, n, s, paired=False), "resampled separately"),
                                    (lambda a, b, n, s: _bootstrap(a, b, n, s, q=(5, 95)), "too narrow"),
                                    (lambda a, b, n, s: _bootstrap(b, a, n, s), "B minus A"),
                                    (lambda a, b, n, s: _bootstrap(a, b, n, s, replace=False), "with replacement"),
-                                   (lambda a, b, n, s: _bootstrap(a, b, n, s)[::-1], "lower end first")],
+                                   (lambda a, b, n, s: _bootstrap(a, b, n, s)[::-1], "lower end first"),
+                                   (lambda a, b, n, s: _bootstrap(a, b, n, 0), "another seed"),
+                                   (lambda a, b, n, s: _bootstrap(a, b, n, s, rows_of=n), "too narrow")],
     "evaluation.ece": [(lambda p, y, n: _ece(p, y, n, true_class=True), "not of the true one"),
                        (lambda p, y, n: _ece(p, y, n, weighted=False), "weighted by its share"),
                        (lambda p, y, n: _ece(p, y, n, drop_certain=True), "confidence 1.0"),
@@ -635,7 +642,7 @@ RIGHT_EVALUATION = {
     "evaluation.paired_interval": [lambda a, b, n, s: list(_bootstrap(a, b, n, s)),
                                    lambda a, b, n, s: np.array(_bootstrap(np.array(a, bool), np.array(b, bool), n, s))],
     "evaluation.ece": [lambda p, y, n: torch.tensor(_ece(p, y, n)), lambda p, y, n: np.float32(_ece(p, y, n))],
-    "evaluation.flip_rate": [lambda f, t, s: np.float64(_flip(f, t, s))],
+    "evaluation.flip_rate": [lambda f, t, s: np.float64(_flip(f, t, s)), lambda f, t, s: np.float32(_flip(f, t, s))],
 }
 WRONG.update(WRONG_EVALUATION)
 

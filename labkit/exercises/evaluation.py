@@ -37,12 +37,17 @@ def _perplexity(perplexity_of):
 
     tokenizer = tokenizer_for("causal-lm")
     model = tiny_model("llama", vocab_size=len(tokenizer), seed=1)
+    given = []
+    model.register_forward_pre_hook(lambda _, args, kwargs: given.append("labels" in kwargs), with_kwargs=True)
     for text in ("The cat sat on the mat.", "Evaluation needs error bars, and a paired test for two models."):
         ids = tokenizer(text, return_tensors="pt", add_special_tokens=False).input_ids
         with torch.no_grad():
             logits = model(ids).logits[0]
         nll = torch.nn.functional.cross_entropy(logits[:-1], ids[0, 1:], reduction="none")
+        given.clear()
         got = _number(perplexity_of(model, tokenizer, text), "the perplexity")
+        if not any(given):
+            raise Wrong("use the loss the model computes itself: call it with labels")
         expected = float(nll.mean().exp())
         if abs(got - expected) <= 1e-3 * expected:
             continue
@@ -83,21 +88,23 @@ def _paired_interval(paired_interval):
     import numpy as np
 
     rng = np.random.default_rng(7)
-    n = 2000
+    n = 1500
     a = (rng.random(n) < 0.75).astype(int)
     b = a.copy()
-    flip = rng.choice(n, 200, replace=False)  # the models disagree on 10% of the examples, correlated otherwise
+    flip = rng.choice(n, 150, replace=False)  # the models disagree on 10% of the examples, correlated otherwise
     b[flip] = 1 - b[flip]
+    intervals = []
     for seed in (0, 1):
         got = paired_interval(a.copy(), b.copy(), 2000, seed)
         try:
             low, high = (float(x) for x in got)
         except (TypeError, ValueError):
             raise Wrong("return two numbers: (low, high)") from None
+        intervals.append((low, high))
         rows = np.random.default_rng(seed).integers(0, n, size=(2000, n))
         expected = np.percentile(a[rows].mean(1) - b[rows].mean(1), [2.5, 97.5])
-        tolerance = 0.04 * (expected[1] - expected[0])  # another way of drawing: another sample of resamples
-        if abs(low - expected[0]) < tolerance and abs(high - expected[1]) < tolerance:
+        tolerance = 0.08 * (expected[1] - expected[0])  # another way of drawing: another sample of resamples
+        if abs(low - expected[0]) + abs(high - expected[1]) < tolerance:
             continue
         if abs(low + expected[1]) < tolerance and abs(high + expected[0]) < tolerance:
             raise Wrong("that is the interval for B minus A: the task asks for accuracy(A) - accuracy(B)")
@@ -111,6 +118,8 @@ def _paired_interval(paired_interval):
         if high - low < 0.9 * (expected[1] - expected[0]):
             raise Wrong("the interval is too narrow for 95%: the percentiles that leave 2.5% on each side")
         raise Wrong("not the 95% paired-bootstrap percentile interval of the accuracy difference")
+    if intervals[0] == intervals[1]:
+        raise Wrong("another seed gives the same interval: draw the resamples from np.random.default_rng(seed)")
     return True
 
 
@@ -192,7 +201,7 @@ def _hash_predict(seen):
 
 
 FLIP_TEXTS = ["He said the weather is great.", "She thinks the show was awful.", "The theme park opens today.",
-              "his dog and her cat are friends", "Nothing changed here at all.", "HE is late again",
+              "his dog and her cat are friends", "Nothing changed here at all.", "Tell him he is late again",
               "Ask him about the other one.", "She told her brother the news.", "There they go, somewhere else."]
 FLIP_SWAPS = {"he": "she", "she": "he", "him": "her", "his": "her", "her": "his"}
 
@@ -233,14 +242,15 @@ def _flip_rate(flip_rate):
     expected_texts = set(FLIP_TEXTS) | {b for _, b in pairs}
     if strange := [text for text in seen if text not in expected_texts]:
         raise Wrong(f"{strange[0]!r} was classified, but it is none of the texts nor a counterfactual of one: swap "
-                    "whole words only ('the' holds 'he'), all in one pass, case ignored, keeping a capital")
+                    "whole words only (the 'he' inside 'the' is no word), all in one pass, case ignored, keeping a "
+                    "capital first letter")
     if missing := sorted({text for pair in pairs for text in pair} - set(seen)):
         raise Wrong(f"{missing[0]!r} was never classified: every text the swap changes makes a pair (case ignored: "
-                    "'He' and 'HE' are 'he' too)")
+                    "'He' is 'he' too)")
     if got > 1:
         raise Wrong("return the share of pairs, not their count")
-    if abs(got - expected) < 1e-9:
+    if abs(got - expected) < 1e-6:
         return True
-    if abs(got - expected * len(pairs) / len(FLIP_TEXTS)) < 1e-9:
+    if abs(got - expected * len(pairs) / len(FLIP_TEXTS)) < 1e-6:
         raise Wrong("the texts the swap leaves unchanged are counted: only real pairs count")
     raise Wrong("not the share of changed pairs whose predicted label differs")
