@@ -171,3 +171,12 @@ def test_every_notebook_has_three_exercises_one_on_the_librarys_own_api():
 def test_the_readme_counts_the_exercises_there_are():
     stated = re.search(r"(\d+) in all\)", (ROOT / "README.md").read_text())
     assert stated and int(stated.group(1)) == len(labkit.exercises.load_all())
+
+
+def test_the_licence_the_readme_and_pyproject_name_is_in_the_repository():
+    import tomllib
+
+    licence = (ROOT / "LICENSE").read_text()
+    assert "Apache License" in licence and "Version 2.0, January 2004" in licence
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"] == "Apache-2.0"
+    assert "Code: Apache-2.0 ([LICENSE](LICENSE))" in (ROOT / "README.md").read_text()
