@@ -563,7 +563,7 @@ def _loss(model, ids, labels):
         return model(ids, labels=labels).loss
 
 
-def _bootstrap(a, b, n, seed, *, paired=True, q=(2.5, 97.5), replace=True, rows_of=None):
+def _bootstrap(a, b, n, seed, *, paired=True, q=(2.5, 97.5), replace=True, rows_of=None, axis=1):
     a, b = np.asarray(a, float), np.asarray(b, float)
     rng = np.random.default_rng(seed)
     if rows_of:  # resamples of n_resamples examples, not of the test set's size
@@ -574,23 +574,26 @@ def _bootstrap(a, b, n, seed, *, paired=True, q=(2.5, 97.5), replace=True, rows_
         return tuple(np.percentile(a[rows].mean(1) - b[rows].mean(1), q))
     rows = rng.integers(0, len(a), size=(n, len(a)))
     other = rows if paired else rng.integers(0, len(a), size=(n, len(a)))
-    return tuple(np.percentile(a[rows].mean(1) - b[other].mean(1), q))
+    return tuple(np.percentile(a[rows].mean(axis) - b[other].mean(axis), q))
 
 
-def _ece(probs, labels, n_bins, *, true_class=False, weighted=True, drop_certain=False, signed=False):
+def _ece(probs, labels, n_bins, *, true_class=False, weighted=True, drop_certain=False, signed=False, own_bin=False):
     probs, labels = np.asarray(probs), np.asarray(labels)
     confidence = probs[np.arange(len(labels)), labels] if true_class else probs.max(1)
     correct = probs.argmax(1) == labels
-    bins = (confidence * n_bins).astype(int) if drop_certain else np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    bins = (confidence * n_bins).astype(int) if drop_certain or own_bin else np.minimum((confidence * n_bins).astype(int), n_bins - 1)
     gaps = [((bins == b).mean(), correct[bins == b].mean() - confidence[bins == b].mean())
-            for b in range(n_bins) if (bins == b).any()]
+            for b in range(n_bins + own_bin) if (bins == b).any()]
     if not weighted:
         return float(np.mean([abs(g) for _, g in gaps]))
     return float(sum(w * (g if signed else abs(g)) for w, g in gaps))
 
 
-def _flip(predict, texts, swaps, *, substrings=False, sequential=False, all_texts=False, case=False, count=False):
+def _flip(predict, texts, swaps, *, substrings=False, sequential=False, all_texts=False, case=False, count=False,
+          split=False):
     def counterfactual(text):
+        if split:  # word by word, joined again by single spaces
+            return " ".join(swaps.get(word, word) for word in text.split())
         if substrings:
             for word, other in swaps.items():
                 text = text.replace(word, other)
@@ -623,17 +626,21 @@ WRONG_EVALUATION = {
                                    (lambda a, b, n, s: _bootstrap(a, b, n, s, replace=False), "with replacement"),
                                    (lambda a, b, n, s: _bootstrap(a, b, n, s)[::-1], "lower end first"),
                                    (lambda a, b, n, s: _bootstrap(a, b, n, 0), "another seed"),
-                                   (lambda a, b, n, s: _bootstrap(a, b, n, s, rows_of=n), "too narrow")],
+                                   (lambda a, b, n, s: _bootstrap(a, b, n, s, rows_of=n), "as many examples as the test set"),
+                                   (lambda a, b, n, s: _bootstrap(a, b, 500, s), "n_resamples=1"),
+                                   (lambda a, b, n, s: _bootstrap(a, b, n, s, axis=0), "one difference per resample")],
     "evaluation.ece": [(lambda p, y, n: _ece(p, y, n, true_class=True), "not of the true one"),
                        (lambda p, y, n: _ece(p, y, n, weighted=False), "weighted by its share"),
                        (lambda p, y, n: _ece(p, y, n, drop_certain=True), "confidence 1.0"),
                        (lambda p, y, n: _ece(p, y, n, signed=True), "absolute gap"),
-                       (lambda p, y, n: _ece(p, y, 1), "bin by bin")],
+                       (lambda p, y, n: _ece(p, y, 1), "bin by bin"),
+                       (lambda p, y, n: _ece(p, y, n, own_bin=True), "1.0 in the last bin")],
     "evaluation.flip_rate": [(lambda f, t, s: _flip(f, t, s, substrings=True), "whole words only"),
                              (lambda f, t, s: _flip(f, t, s, sequential=True), "all in one pass"),
                              (lambda f, t, s: _flip(f, t, s, case=True), "case ignored"),
                              (lambda f, t, s: _flip(f, t, s, all_texts=True), "only real pairs count"),
-                             (lambda f, t, s: _flip(f, t, s, count=True), "not their count")],
+                             (lambda f, t, s: _flip(f, t, s, count=True), "not their count"),
+                             (lambda f, t, s: _flip(f, t, s, split=True), "whole words only")],
 }
 RIGHT_EVALUATION = {
     "evaluation.perplexity": [lambda m, t, s: torch.exp(m(**t(s, return_tensors="pt", add_special_tokens=False),

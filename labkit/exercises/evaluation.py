@@ -4,14 +4,7 @@ from __future__ import annotations
 import re
 
 from . import Wrong, exercise
-from .fixtures import tiny_model, tokenizer_for
-
-
-def _number(value, what: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise Wrong(f"return {what} as one number") from None
+from .fixtures import number, tiny_model, tokenizer_for
 
 
 @exercise("perplexity", "Write perplexity_of(model, tokenizer, text): the perplexity of a causal LM on a short text "
@@ -44,7 +37,7 @@ def _perplexity(perplexity_of):
         logits = model(ids).logits[0].detach()
         nll = torch.nn.functional.cross_entropy(logits[:-1], ids[0, 1:], reduction="none")
         given.clear()
-        got = _number(perplexity_of(model, tokenizer, text), "the perplexity")
+        got = number(perplexity_of(model, tokenizer, text), "the perplexity")
         if not any(given):
             raise Wrong("use the loss the model computes itself: call it with labels")
         expected = float(nll.mean().exp())
@@ -114,9 +107,16 @@ def _paired_interval(paired_interval):
         if high - low > 1.5 * (expected[1] - expected[0]):
             raise Wrong("the interval is far too wide: are the two models resampled separately? Paired means one "
                         "draw of examples for both")
+        if high - low < 0.5 * (expected[1] - expected[0]):
+            raise Wrong("the interval is far too narrow: is each resample's difference the mean over its own row of "
+                        "examples, and does each row hold as many examples as the test set?")
         if high - low < 0.9 * (expected[1] - expected[0]):
-            raise Wrong("the interval is too narrow for 95%: the percentiles that leave 2.5% on each side")
+            raise Wrong("the interval is too narrow for 95%: the percentiles that leave 2.5% on each side, of one "
+                        "difference per resample (a row of as many examples as the test set)")
         raise Wrong("not the 95% paired-bootstrap percentile interval of the accuracy difference")
+    one = [float(x) for x in paired_interval(a.copy(), b.copy(), 1, 0)]
+    if one[0] != one[1]:
+        raise Wrong("with n_resamples=1 there is one resampled difference, so low == high: draw n_resamples resamples")
     if intervals[0] == intervals[1]:
         raise Wrong("another seed gives the same interval: draw the resamples from np.random.default_rng(seed)")
     return True
@@ -156,10 +156,10 @@ def _ece(ece):
     rng = np.random.default_rng(3)
     logits = rng.normal(size=(300, 3)) * 2.5
     probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
-    labels = np.where(rng.random(300) < 0.6, probs.argmax(1), rng.integers(0, 3, 300))
-    probs[:12] = np.eye(3)[(labels[:12] + 1) % 3]  # a few certain, wrong predictions: confidence exactly 1.0
+    labels = np.where((rng.random(300) < 0.6) | (probs.max(1) > 0.9), probs.argmax(1), rng.integers(0, 3, 300))
+    probs[:12] = np.eye(3)[(labels[:12] + 1) % 3]  # certain, wrong predictions (confidence 1.0) in an under-confident bin
     for n_bins in (10, 5):
-        got = _number(ece(probs.copy(), labels.copy(), n_bins), "the ECE")
+        got = number(ece(probs.copy(), labels.copy(), n_bins), "the ECE")
         confidence, correct = probs.max(1), probs.argmax(1) == labels
         if abs(got - _ece_of(confidence, correct, n_bins)) < 1e-6:
             continue
@@ -174,7 +174,7 @@ def _ece(ece):
         if abs(abs(got) - abs(_ece_of(confidence, correct, n_bins, signed=True))) < 1e-6:
             raise Wrong("gaps of opposite signs cancel out: each bin counts its absolute gap")
         raise Wrong("not the ECE: is each bin weighted by its share of the examples, with the absolute gap, over "
-                    "the non-empty bins only?")
+                    "the non-empty bins only, and a confidence of 1.0 in the last bin?")
     return True
 
 
@@ -195,8 +195,8 @@ def _hash_predict(seen):
 
 
 FLIP_TEXTS = ["He said the weather is great.", "She thinks the show was awful.", "The theme park opens today.",
-              "his dog and her cat are friends", "Nothing changed here at all.", "Tell him he is late again",
-              "Ask him about the other one.", "She told her brother the news.", "There they go, somewhere else."]
+              "his dog and her cat are friends", "Nothing changed here at all.", "I asked him.  She laughed!",
+              "Tell him he is late again", "Ask him about the other one.", "She told her brother the news.", "There they go, somewhere else."]
 FLIP_SWAPS = {"he": "she", "she": "he", "him": "her", "his": "her", "her": "his"}
 
 
@@ -227,9 +227,8 @@ FLIP_SWAPS = {"he": "she", "she": "he", "him": "her", "his": "her", "her": "his"
               "swapped at once (he -> she and she -> he in one pass), and a text the swap leaves alone is no pair.")
 def _flip_rate(flip_rate):
     seen = []
-    got = _number(flip_rate(_hash_predict(seen), list(FLIP_TEXTS), dict(FLIP_SWAPS)), "the flip rate")
-    pairs = [(t, _swap(t, FLIP_SWAPS)) for t in FLIP_TEXTS]
-    pairs = [(a, b) for a, b in pairs if a != b]
+    got = number(flip_rate(_hash_predict(seen), list(FLIP_TEXTS), dict(FLIP_SWAPS)), "the flip rate")
+    pairs = [(text, other) for text in FLIP_TEXTS if (other := _swap(text, FLIP_SWAPS)) != text]
     predict = _hash_predict([])
     before, after = predict([a for a, _ in pairs]), predict([b for _, b in pairs])
     expected = sum(x != y for x, y in zip(before, after)) / len(pairs)

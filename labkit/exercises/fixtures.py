@@ -57,6 +57,16 @@ def tiny_model(kind: str, vocab_size: int = 100, seed: int = 0):
     return AutoModelForCausalLM.from_config(config).eval()
 
 
+def number(value, what: str) -> float:
+    """An answer that must be one number, as a float, or a Wrong that says so."""
+    from . import Wrong
+
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise Wrong(f"return {what} as one number") from None
+
+
 def as_shape(answer):
     """A shape answer as a tuple (a tuple, list or torch.Size), or the answer unchanged."""
     return tuple(answer) if hasattr(answer, "__len__") and not isinstance(answer, str) else answer

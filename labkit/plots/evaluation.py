@@ -4,7 +4,7 @@ from __future__ import annotations
 from .charts import _plt
 
 
-def intervals(estimates: dict, title: str = "Estimates with 95% intervals"):
+def intervals(estimates: dict, title: str = "Estimates with 95% intervals", ylabel: str = "score"):
     """One point per {name: (value, low, high)}, with its interval drawn as an error bar and written beside it."""
     plt = _plt()
     names = list(estimates)
@@ -19,7 +19,7 @@ def intervals(estimates: dict, title: str = "Estimates with 95% intervals"):
     ax.set_xticks(range(len(names)), names)
     ax.set_xlim(-0.6, len(names) - 0.4)
     ax.margins(y=0.35)
-    ax.set_title(title)
+    ax.set(title=title, ylabel=ylabel)
     fig.tight_layout()
     return fig
 
