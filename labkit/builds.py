@@ -18,7 +18,7 @@ from .settings import settings
 from .training import Recipe
 
 # The kit's sentiment model: MiniLM fine-tuned for one epoch on 6,000 training tweets batched by length (99% of them
-# fit the recipe's 64 tokens), word embeddings frozen, no validation runs: about 2 minutes on 2 CPU cores, held-out
+# fit the recipe's 64 tokens), the embedding layer frozen, no validation runs: about 2 minutes on 2 CPU cores, held-out
 # accuracy 0.77 (the README's measurements). Notebook 08 and `labkit finetune` start from the same Recipe.
 SENTIMENT_RECIPE = Recipe(epochs=1, train_size=6000, group_by_length=True, freeze_embeddings=True, select_best=False)
 
@@ -107,7 +107,7 @@ tweets held out and never trained on, a validation split, and the rest for train
 
 ## Settings
 {r['epochs']:g} epochs, learning rate {r['learning_rate']}, batch {r['batch_size']}, warm-up {r['warmup']:.0%} of the
-steps, weight decay {r['weight_decay']}, max length {r['max_length']} tokens with dynamic padding, word embeddings
+steps, weight decay {r['weight_decay']}, max length {r['max_length']} tokens with dynamic padding, embedding layer
 {'frozen' if r['freeze_embeddings'] else 'trained'}, seed {r['seed']}. Training took {m['seconds']} s.
 
 ## Held-out results ({m['held_out_examples']:,} test tweets)

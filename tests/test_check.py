@@ -626,12 +626,13 @@ WRONG_EVALUATION = {
                                    (lambda a, b, n, s: _bootstrap(a, b, n, s, replace=False), "with replacement"),
                                    (lambda a, b, n, s: _bootstrap(a, b, n, s)[::-1], "lower end first"),
                                    (lambda a, b, n, s: _bootstrap(a, b, n, 0), "another seed"),
+                                   (lambda a, b, n, s: _bootstrap(a, b, n, None), "the same seed"),
                                    (lambda a, b, n, s: _bootstrap(a, b, n, s, rows_of=n), "as many examples as the test set"),
                                    (lambda a, b, n, s: _bootstrap(a, b, 500, s), "n_resamples=1"),
                                    (lambda a, b, n, s: _bootstrap(a, b, n, s, axis=0), "one difference per resample")],
     "evaluation.ece": [(lambda p, y, n: _ece(p, y, n, true_class=True), "not of the true one"),
                        (lambda p, y, n: _ece(p, y, n, weighted=False), "weighted by its share"),
-                       (lambda p, y, n: _ece(p, y, n, drop_certain=True), "confidence 1.0"),
+                       (lambda p, y, n: _ece(p, y, n, drop_certain=True), "1.0 in the last bin"),
                        (lambda p, y, n: _ece(p, y, n, signed=True), "absolute gap"),
                        (lambda p, y, n: _ece(p, y, 1), "bin by bin"),
                        (lambda p, y, n: _ece(p, y, n, own_bin=True), "1.0 in the last bin")],
@@ -639,7 +640,7 @@ WRONG_EVALUATION = {
                              (lambda f, t, s: _flip(f, t, s, sequential=True), "all in one pass"),
                              (lambda f, t, s: _flip(f, t, s, case=True), "case ignored"),
                              (lambda f, t, s: _flip(f, t, s, all_texts=True), "only real pairs count"),
-                             (lambda f, t, s: _flip(f, t, s, count=True), "not their count"),
+                             (lambda f, t, s: _flip(f, t, s, count=True), "not the share"),
                              (lambda f, t, s: _flip(f, t, s, split=True), "whole words only")],
 }
 RIGHT_EVALUATION = {

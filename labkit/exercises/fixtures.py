@@ -62,7 +62,7 @@ def number(value, what: str) -> float:
     from . import Wrong
 
     try:
-        return float(value)
+        return float(value.detach() if hasattr(value, "detach") else value)
     except (TypeError, ValueError):
         raise Wrong(f"return {what} as one number") from None
 
