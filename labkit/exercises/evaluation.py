@@ -1,7 +1,9 @@
 """Notebook 12: evaluation (perplexity, a paired bootstrap interval, calibration error, a counterfactual flip rate)."""
 from __future__ import annotations
 
+import math
 import re
+import zlib
 
 from . import Wrong, exercise
 from .fixtures import number, tiny_model, tokenizer_for
@@ -30,6 +32,7 @@ def _perplexity(perplexity_of):
 
     tokenizer = tokenizer_for("causal-lm")
     model = tiny_model("llama", vocab_size=len(tokenizer), seed=1)
+    torch.nn.init.normal_(model.lm_head.weight, std=0.6)  # peaked predictions: a wrong answer lands far from the right one
     given = []
     model.register_forward_pre_hook(  # labels: a keyword, or forward's sixth argument
         lambda _, args, kwargs: given.append(kwargs.get("labels", args[5] if len(args) > 5 else None) is not None),
@@ -47,7 +50,7 @@ def _perplexity(perplexity_of):
             continue
         if abs(got - float(nll.mean())) < 1e-3:
             raise Wrong("that is the loss, the mean NLL: perplexity is its exponential")
-        if abs(got - float(nll.sum().exp())) <= 1e-3 * float(nll.sum().exp()) or got > 1e6:
+        if got > 0 and (math.isinf(got) or math.log(got) > 3 * float(nll.mean())):  # exp(a sum) is far larger
             raise Wrong("the NLL is summed over the tokens: perplexity uses its mean per token")
         if abs(got - float(2 ** nll.mean())) <= 1e-3 * float(2 ** nll.mean()):
             raise Wrong("the loss is a natural logarithm: undo it with exp, not a power of 2")
@@ -187,8 +190,6 @@ def _swap(text, swaps):
 
 def _hash_predict(seen):
     """A classifier for the check: a label that changes with any change of the text, recording what it reads."""
-    import zlib
-
     def predict(texts):
         seen.extend(texts)
         return [("negative", "neutral", "positive")[zlib.crc32(t.encode()) % 3] for t in texts]
@@ -197,7 +198,7 @@ def _hash_predict(seen):
 
 FLIP_TEXTS = ["He said the weather is great.", "She thinks the show was awful.", "The theme park opens today.",
               "his dog and her cat are friends", "Nothing changed here at all.", "I asked him.  She laughed!",
-              "Tell him he is late again", "Ask him about the other one.", "She told her brother the news.", "There they go, somewhere else."]
+              "Tell him he is late again", "Ask him about the other one.", "She told her brother the news.", "There they go, somewhere else.", "He's (she said) with his sister."]
 FLIP_SWAPS = {"he": "she", "she": "he", "him": "her", "his": "her", "her": "his"}
 
 
