@@ -57,6 +57,9 @@ EQUIVALENT = {
                                                                  "graph, dynamic axes included",
     ("lora.causal_lm_loss", "8:40 cross_entropy(ignore_index=...) dropped"): "-100 is cross_entropy's default "
                                                                               "ignore_index",
+    ("evaluation.perplexity", "4:66 False -> True"): "SmolLM2's tokenizer adds no special tokens: the same ids",
+    ("evaluation.perplexity", "4:66 tokenizer(add_special_tokens=...) dropped"): "SmolLM2's tokenizer adds no special "
+                                                                                 "tokens: the same ids",
 }
 
 

@@ -75,8 +75,8 @@ def _perplexity(perplexity_of):
               import numpy as np
 
               def paired_interval(correct_a, correct_b, n_resamples, seed):
-                  a, b = np.asarray(correct_a, dtype=float), np.asarray(correct_b, dtype=float)
-                  rows = np.random.default_rng(seed).integers(0, len(a), size=(n_resamples, len(a)))
+                  a, b = np.asarray(correct_a), np.asarray(correct_b)
+                  rows = np.random.default_rng(seed).integers(len(a), size=(n_resamples, len(a)))
                   return tuple(np.percentile(a[rows].mean(1) - b[rows].mean(1), [2.5, 97.5]))
           """,
           why="Resampling examples (not models) keeps each example's two outcomes together, so what both models get "
@@ -209,17 +209,16 @@ FLIP_SWAPS = {"he": "she", "she": "he", "him": "her", "his": "her", "her": "his"
                  "are not pairs.",
                  "Whole words in one pass: one regular expression with \\b around an alternation of all the words, "
                  "and a replacement function that looks each match up in swaps (lowercased).",
-                 "pattern = re.compile(r'\\b(' + '|'.join(map(re.escape, swaps)) + r')\\b', re.IGNORECASE)"),
+                 "pattern = re.compile(r'\\b(?:' + '|'.join(map(re.escape, swaps)) + r')\\b', re.IGNORECASE)"),
           solution="""
               import re
 
               def flip_rate(predict, texts, swaps):
-                  pattern = re.compile(r"\\b(" + "|".join(map(re.escape, sorted(swaps, key=len, reverse=True))) + r")\\b",
-                                       re.IGNORECASE)
+                  pattern = re.compile(r"\\b(?:" + "|".join(map(re.escape, swaps)) + r")\\b", re.IGNORECASE)
 
                   def partner(match):
-                      word = swaps[match.group(0).lower()]
-                      return word[0].upper() + word[1:] if match.group(0)[0].isupper() else word
+                      word = swaps[match.group().lower()]
+                      return word[0].upper() + word[1:] if match.group()[0].isupper() else word
                   pairs = [(text, pattern.sub(partner, text)) for text in texts]
                   pairs = [(a, b) for a, b in pairs if a != b]
                   before, after = predict([a for a, _ in pairs]), predict([b for _, b in pairs])
